@@ -1,0 +1,52 @@
+"""``allnav assess``: a patient's facts in, every option out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from enum import Enum
+
+import typer
+from rich.console import Console
+
+from allnav.cli._app import app
+from allnav.cli.inputs import load_patient
+from allnav.engine import assess
+from allnav.pathway import load_pathway
+from allnav.render.json_report import assessment_to_dict
+from allnav.render.markdown import render_markdown
+from allnav.render.text import render_text
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("must be a date as YYYY-MM-DD") from None
+
+
+@app.command("assess")
+def assess_command(
+    patient: str = typer.Argument(..., help="Facts file (JSON or YAML), or - for standard input."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Assess as of this date (YYYY-MM-DD)."),
+) -> None:
+    """Every option for this patient with its verdict, reasons, missing facts and sources."""
+    today = parse_date(as_of) or dt.date.today()
+    facts, warnings = load_patient(patient, today)
+    pathway = load_pathway()
+    result = assess(pathway, facts, parse_date(as_of) or facts.as_of or today, warnings)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(assessment_to_dict(result, pathway), indent=2, ensure_ascii=False))
+    elif output is OutputFormat.markdown:
+        typer.echo(render_markdown(result, pathway))
+    else:
+        render_text(result, pathway, Console())

@@ -1,0 +1,46 @@
+"""Reading a patient's input at the CLI edge: a file path or ``-`` for standard input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from allnav.facts import Facts
+from allnav.facts_reader import parse_text, read_facts
+from allnav.problems import InputError, Problem
+
+#: Readers for other input formats (e.g. FHIR Bundles), tried in order before plain facts.
+#: Each returns ``None`` when the data is not its format.
+PatientReader = Callable[[object, dt.date], "tuple[Facts, tuple[Problem, ...]] | None"]
+READERS: list[PatientReader] = []
+
+
+def read_source(path: str) -> tuple[str, str]:
+    """The text of ``path`` (``-`` reads standard input) and a name for messages."""
+    if path == "-":
+        return sys.stdin.read(), "standard input"
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8"), p.name
+    except FileNotFoundError:
+        raise InputError([Problem("file", (), f"file not found: {path}")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem("file", (), f"{path} is a folder, not a file")]) from None
+    except UnicodeDecodeError:
+        raise InputError([Problem("file", (), f"{path} is not UTF-8 text")]) from None
+
+
+def load_patient(path: str, today: dt.date) -> tuple[Facts, tuple[Problem, ...]]:
+    """Facts and warnings from a facts file (JSON or YAML), or any registered format."""
+    text, name = read_source(path)
+    if name.endswith(".ndjson"):
+        data: object = text
+    else:
+        data = parse_text(text, source=name)
+    for reader in READERS:
+        found = reader(data, today)
+        if found is not None:
+            return found
+    return read_facts(data, default_as_of=today)

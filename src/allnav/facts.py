@@ -1,0 +1,260 @@
+"""Patient facts: the vocabulary the pathway reasons over (format v1).
+
+Every fact is optional. ``None`` means *unknown*, and unknown is never treated as
+negative: an option that depends on an unknown fact comes back "possible", with
+the fact named as what is needed. A list fact that is present is complete
+(``prior_treatments: []`` means "no treatment of those kinds"), while an absent
+list is unknown.
+
+:data:`FIELDS` is the single table that drives input parsing, the knowledge
+validator (a criterion may only name a known fact and an allowed value) and the
+field-by-field documentation in ``docs/facts.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+FieldKind = Literal["number", "integer", "boolean", "choice", "choice-list", "text-list", "date"]
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """What one fact means, which values it takes, and the plausible range of a number.
+
+    ``unknown_values`` are answers the user may give that carry no information
+    for the pathway (``goals: unsure``): they are kept for display but the
+    criteria treat them as unknown.
+    """
+
+    name: str
+    kind: FieldKind
+    description: str
+    question: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: str | None = None
+    unknown_values: tuple[str, ...] = ()
+    example: object = None
+
+
+_TREATMENTS = (
+    "intensive-chemotherapy",
+    "blinatumomab",
+    "inotuzumab-ozogamicin",
+    "car-t-cell-therapy",
+    "allogeneic-stem-cell-transplant",
+    "tki",
+    "ponatinib",
+    "nelarabine",
+    "cns-directed-therapy",
+    "revumenib",
+)
+
+_SPECS: tuple[FieldSpec, ...] = (
+    FieldSpec("age_years", "number", "Age in years.", "How old is the patient?",
+              minimum=0, maximum=120, unit="years", example=34),
+    FieldSpec("lineage", "choice", "Lineage of the leukemia: B-cell (B-ALL) or T-cell (T-ALL).",
+              "Is it B-cell or T-cell ALL?", choices=("B", "T"), example="B"),
+    FieldSpec("ph_status", "choice",
+              "Philadelphia chromosome / BCR::ABL1 fusion in the leukemia cells.",
+              "Is the leukemia Philadelphia-chromosome (BCR::ABL1) positive?",
+              choices=("positive", "negative"), example="negative"),
+    FieldSpec("abl1_mutations", "text-list",
+              "ABL1 kinase-domain mutations found (e.g. T315I). An empty list means tested "
+              "and none found; absent means not tested or not known.",
+              "Which ABL1 kinase-domain mutations were found?", example=["T315I"]),
+    FieldSpec("cd19", "choice", "CD19 on the leukemic blasts (flow cytometry).",
+              "Do the leukemia cells carry CD19?", choices=("positive", "negative"),
+              example="positive"),
+    FieldSpec("cd22", "choice", "CD22 on the leukemic blasts (flow cytometry).",
+              "Do the leukemia cells carry CD22?", choices=("positive", "negative"),
+              example="positive"),
+    FieldSpec("kmt2a", "choice", "KMT2A (MLL) gene rearrangement in the leukemia cells.",
+              "Is there a KMT2A (MLL) rearrangement?", choices=("rearranged", "not-rearranged"),
+              example="not-rearranged"),
+    FieldSpec("disease_status", "choice",
+              "Where the disease stands now: primary-refractory (never reached remission), "
+              "relapsed (active relapse) or remission.",
+              "Did the leukemia come back, or did it never go away?",
+              choices=("primary-refractory", "relapsed", "remission"), example="relapsed"),
+    FieldSpec("mrd", "choice",
+              "Measurable residual disease in the latest remission marrow (flow or PCR).",
+              "Is measurable residual disease (MRD) present?",
+              choices=("positive", "negative"), example="negative"),
+    FieldSpec("relapse_count", "integer", "Number of relapses so far (0 if never relapsed).",
+              "How many times has the leukemia come back?", minimum=0, maximum=20, example=1),
+    FieldSpec("relapse_sites", "choice-list", "Where the latest relapse was found.",
+              "Where did the leukemia come back?",
+              choices=("bone-marrow", "blood", "cns", "testis", "other-extramedullary"),
+              example=["bone-marrow"]),
+    FieldSpec("first_remission_months", "number", "Length of the first complete remission.",
+              "How long did the first remission last?", minimum=0, maximum=600,
+              unit="months", example=14),
+    FieldSpec("response_to_latest_treatment", "choice",
+              "Response to the most recent treatment for the current relapse or refractory "
+              "disease (salvage).",
+              "How did the leukemia respond to the latest treatment?",
+              choices=("complete-remission", "partial-remission", "no-response"),
+              example="partial-remission"),
+    FieldSpec("prior_treatments", "choice-list",
+              "Treatments already given. When present the list is taken as complete.",
+              "Which treatments has the patient had?", choices=_TREATMENTS,
+              example=["intensive-chemotherapy"]),
+    FieldSpec("ecog", "integer",
+              "ECOG performance status: 0 fully active ... 4 completely disabled.",
+              "How active is the patient day to day (ECOG 0-4)?", minimum=0, maximum=4,
+              example=1),
+    FieldSpec("transplant_candidate", "boolean",
+              "Judged fit for an allogeneic stem cell transplant by the transplant team.",
+              "Has the transplant team said a stem cell transplant is possible?", example=True),
+    FieldSpec("donor_available", "boolean", "A suitable stem cell donor has been identified.",
+              "Has a stem cell donor been found?", example=True),
+    FieldSpec("goals", "choice", "What the patient wants most from care now.",
+              "What matters most right now?",
+              choices=("cure", "longer-life", "comfort", "unsure"), unknown_values=("unsure",),
+              example="cure"),
+    FieldSpec("as_of", "date", "Date the assessment is for (default: today).",
+              "Date of the assessment", example="2026-11-29"),
+    # Symptoms and counts: flat v1 values in the units named here.
+    FieldSpec("symptoms.temperature_c", "number", "Highest oral temperature.",
+              "What is the temperature now?", minimum=30, maximum=44, unit="°C",
+              example=37.2),
+    FieldSpec("symptoms.temperature_sustained_1h", "boolean",
+              "The temperature has stayed at or above 38.0 °C for at least one hour.",
+              "Has the temperature stayed at 38.0 °C or more for an hour?", example=False),
+    FieldSpec("symptoms.anc_per_ul", "number", "Absolute neutrophil count.",
+              "What is the neutrophil count (ANC)?", minimum=0, maximum=100_000, unit="/µL",
+              example=1500),
+    FieldSpec("symptoms.anc_expected_to_fall", "boolean",
+              "The ANC is expected to fall below 500/µL within 48 hours (e.g. after chemotherapy).",
+              "Is the neutrophil count expected to fall?", example=False),
+    FieldSpec("symptoms.hemoglobin_g_dl", "number", "Hemoglobin.", "What is the hemoglobin?",
+              minimum=1, maximum=25, unit="g/dL", example=9.5),
+    FieldSpec("symptoms.platelets_per_ul", "number", "Platelet count.",
+              "What is the platelet count?", minimum=0, maximum=2_000_000, unit="/µL",
+              example=45_000),
+    FieldSpec("symptoms.pain_score", "integer", "Pain right now, 0 (none) to 10 (worst).",
+              "How bad is the pain (0-10)?", minimum=0, maximum=10, example=0),
+    FieldSpec("symptoms.localized_bone_pain", "boolean", "Pain in one bone or one place.",
+              "Is the pain in one bone or one spot?", example=False),
+    FieldSpec("symptoms.nausea", "boolean", "Nausea or vomiting.", "Is there nausea?",
+              example=False),
+    FieldSpec("symptoms.appetite_loss", "boolean", "Loss of appetite or weight.",
+              "Is appetite poor?", example=False),
+    FieldSpec("symptoms.fatigue", "boolean", "Tiredness that limits daily life.",
+              "Is tiredness limiting daily life?", example=False),
+    FieldSpec("symptoms.infection_signs", "boolean",
+              "Signs of infection: chills, cough, burning urine, red or painful skin or line site.",
+              "Are there signs of infection?", example=False),
+    FieldSpec("symptoms.bleeding", "boolean", "Bleeding: nosebleeds, gums, blood in urine or stool, "
+              "many new bruises.", "Is there any bleeding?", example=False),
+)
+
+#: Every fact by dotted name, in documentation order.
+FIELDS: Mapping[str, FieldSpec] = MappingProxyType({s.name: s for s in _SPECS})
+
+#: The top-level keys of format v1 (``symptoms`` is an object of ``symptoms.*`` facts).
+TOP_LEVEL_KEYS: tuple[str, ...] = tuple(
+    dict.fromkeys(s.name.split(".")[0] for s in _SPECS)
+)
+SYMPTOM_KEYS: tuple[str, ...] = tuple(
+    s.name.split(".", 1)[1] for s in _SPECS if s.name.startswith("symptoms.")
+)
+
+Lineage = Literal["B", "T"]
+PosNeg = Literal["positive", "negative"]
+
+
+@dataclass(frozen=True, slots=True)
+class FactSource:
+    """Where a fact came from, for the clinician to check it (e.g. a FHIR resource)."""
+
+    system: str
+    reference: str
+    element: str | None = None
+    recorded: dt.date | None = None
+    stale: bool = False
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"system": self.system, "reference": self.reference}
+        if self.element:
+            out["element"] = self.element
+        if self.recorded:
+            out["recorded"] = self.recorded.isoformat()
+        if self.stale:
+            out["stale"] = True
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Symptoms:
+    """Current symptoms and blood counts. Every value may be unknown (``None``)."""
+
+    temperature_c: float | None = None
+    temperature_sustained_1h: bool | None = None
+    anc_per_ul: float | None = None
+    anc_expected_to_fall: bool | None = None
+    hemoglobin_g_dl: float | None = None
+    platelets_per_ul: float | None = None
+    pain_score: int | None = None
+    localized_bone_pain: bool | None = None
+    nausea: bool | None = None
+    appetite_loss: bool | None = None
+    fatigue: bool | None = None
+    infection_signs: bool | None = None
+    bleeding: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """One patient's facts. Build with :func:`allnav.facts_reader.read_facts`, not by hand,
+    so that values are validated; tests may construct it directly."""
+
+    age_years: float | None = None
+    lineage: str | None = None
+    ph_status: str | None = None
+    abl1_mutations: tuple[str, ...] | None = None
+    cd19: str | None = None
+    cd22: str | None = None
+    kmt2a: str | None = None
+    disease_status: str | None = None
+    mrd: str | None = None
+    relapse_count: int | None = None
+    relapse_sites: tuple[str, ...] | None = None
+    first_remission_months: float | None = None
+    response_to_latest_treatment: str | None = None
+    prior_treatments: tuple[str, ...] | None = None
+    ecog: int | None = None
+    transplant_candidate: bool | None = None
+    donor_available: bool | None = None
+    goals: str | None = None
+    as_of: dt.date | None = None
+    symptoms: Symptoms = field(default_factory=Symptoms)
+    #: Provenance by dotted fact name; empty for facts typed in by hand.
+    sources: Mapping[str, FactSource] = field(default_factory=dict)
+
+    def value(self, name: str) -> object:
+        """The value of a fact by dotted name (``symptoms.anc_per_ul``); ``None`` if unknown."""
+        if name.startswith("symptoms."):
+            return getattr(self.symptoms, name[9:])
+        return getattr(self, name)
+
+    def known(self) -> dict[str, object]:
+        """The known facts by dotted name, in vocabulary order (for display and JSON)."""
+        out: dict[str, object] = {}
+        for name in FIELDS:
+            v = self.value(name)
+            if v is not None:
+                out[name] = v
+        return out
