@@ -61,6 +61,8 @@ _TREATMENTS = (
 _SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("age_years", "number", "Age in years.", "How old is the patient?",
               minimum=0, maximum=120, unit="years", example=34),
+    FieldSpec("sex", "choice", "Sex, as trial eligibility records it (used by the trial finder).",
+              "What is the patient's sex?", choices=("female", "male"), example="female"),
     FieldSpec("lineage", "choice", "Lineage of the leukemia: B-cell (B-ALL) or T-cell (T-ALL).",
               "Is it B-cell or T-cell ALL?", choices=("B", "T"), example="B"),
     FieldSpec("ph_status", "choice",
@@ -222,6 +224,7 @@ class Facts:
     so that values are validated; tests may construct it directly."""
 
     age_years: float | None = None
+    sex: str | None = None
     lineage: str | None = None
     ph_status: str | None = None
     abl1_mutations: tuple[str, ...] | None = None
