@@ -408,15 +408,16 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
         notes: list[Note] = []
         for j, n in enumerate(m.get("notes") or []):
             nloc = (*loc, "notes", j)
-            nm = chk.mapping(n, nloc, ("when", "text"), ("on",))
+            nm = chk.mapping(n, nloc, ("when", "text"), ("outcome",))
             if nm is None:
                 continue
             crit = builder.named(str(nm.get("when")), (*nloc, "when"))
-            on_word = nm.get("on", "true")
+            # YAML 1.1 reads a bare `on:` key as true, hence the name "outcome".
+            on_word = nm.get("outcome", "true")
             on_map: dict[object, C.Tri] = {"true": True, True: True, "false": False,
                                            False: False, "unknown": None}
             if on_word not in on_map:
-                chk.error((*nloc, "on"), "must be true, false or unknown")
+                chk.error((*nloc, "outcome"), "must be true, false or unknown")
             if crit is not None:
                 notes.append(Note(crit, on_map.get(on_word, True), chk.text(nm, "text", nloc)))
         urgent = None
