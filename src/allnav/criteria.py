@@ -208,7 +208,12 @@ class All(Criterion):
         return tuple(dict.fromkeys(n for c in self.of for n in c.facts_used()))
 
     def missing(self, facts: Facts) -> list[str]:
-        return _missing_from(self.of, facts)
+        # Ask in order: the first open part is what to learn next (a temperature
+        # before how long it lasted; disease status before MRD).
+        for c in self.of:
+            if c.evaluate(facts) is None:
+                return c.missing(facts)
+        return []
 
     def describe(self) -> str:
         return "all of"

@@ -9,7 +9,6 @@ typed the input.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import math
 import re
@@ -19,7 +18,7 @@ from typing import Any
 import yaml
 
 from allnav.facts import FIELDS, SYMPTOM_KEYS, TOP_LEVEL_KEYS, Facts, FieldSpec, Symptoms
-from allnav.problems import InputError, Loc, Problem
+from allnav.problems import InputError, Loc, Problem, suggest
 
 #: Keys allowed beside the facts: a format marker and a free-text label for examples.
 META_KEYS = ("facts_format", "description")
@@ -36,12 +35,6 @@ _value_adapters: list[ValueAdapter] = []
 def register_value_adapter(adapter: ValueAdapter) -> None:
     """Let an extension accept other spellings of a value (units) before validation."""
     _value_adapters.append(adapter)
-
-
-def suggest(name: str, candidates: tuple[str, ...] | list[str]) -> str | None:
-    """The closest known name to a misspelt one, or ``None`` when nothing is close."""
-    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def _is_unknown(raw: object) -> bool:

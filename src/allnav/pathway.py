@@ -17,7 +17,6 @@ Node kinds:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -30,7 +29,7 @@ import yaml
 from allnav import criteria as C
 from allnav.evidence import EvidenceRegistry, load_evidence, parse_evidence
 from allnav.facts import FIELDS
-from allnav.problems import KnowledgeError, Loc, Problem
+from allnav.problems import KnowledgeError, Loc, Problem, did_you_mean
 from allnav.schema import Checker
 
 #: The option vocabulary: every assessment answers for each of these, in this order.
@@ -200,8 +199,7 @@ class _Builder:
         if crit_id in self.built:
             return self.built[crit_id]
         if crit_id not in self.raw:
-            hint = difflib.get_close_matches(crit_id, list(self.raw), n=1, cutoff=0.6)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            extra = did_you_mean(crit_id, list(self.raw))
             self.chk.error(loc, f"unknown criterion '{crit_id}'{extra}")
             return None
         if crit_id in self.building:
@@ -228,8 +226,7 @@ class _Builder:
             return None
         kind = node["kind"]
         if kind not in C.KINDS:
-            hint = difflib.get_close_matches(str(kind), list(C.KINDS), n=1, cutoff=0.5)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else f"; kinds: {', '.join(C.KINDS)}"
+            extra = did_you_mean(str(kind), C.KINDS) or f"; kinds: {', '.join(C.KINDS)}"
             chk.error((*loc, "kind"), f"unknown criterion kind '{kind}'{extra}")
             return None
         if kind in ("all", "any"):
@@ -264,8 +261,7 @@ class _Builder:
         fact = m.get("fact")
         spec = FIELDS.get(str(fact))
         if spec is None:
-            hint = difflib.get_close_matches(str(fact), list(FIELDS), n=1, cutoff=0.6)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            extra = did_you_mean(str(fact), list(FIELDS))
             chk.error((*loc, "fact"), f"unknown fact '{fact}'{extra}")
             return None
         expected = {
@@ -280,8 +276,7 @@ class _Builder:
 
         def check_value(v: object, vloc: Loc) -> bool:
             if spec.choices and v not in spec.choices:
-                hint = difflib.get_close_matches(str(v), list(spec.choices), n=1, cutoff=0.6)
-                extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+                extra = did_you_mean(str(v), list(spec.choices))
                 chk.error(vloc, f"'{v}' is not a value of {name}{extra}; "
                           f"allowed: {', '.join(spec.choices)}")
                 return False
@@ -330,8 +325,7 @@ def _evidence_ids(chk: Checker, node: Mapping[str, Any], loc: Loc, evidence: Evi
         chk.error((*loc, "evidence"), "must cite at least one evidence id")
     for i, ev in enumerate(ids):
         if ev not in evidence:
-            hint = difflib.get_close_matches(ev, list(evidence.items), n=1, cutoff=0.6)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            extra = did_you_mean(ev, list(evidence.items))
             chk.error((*loc, "evidence", i), f"unknown evidence id '{ev}'{extra}")
     return ids
 
@@ -379,8 +373,7 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
         if m.get("kind") != "option":
             chk.error((*loc, "kind"), "must be 'option'")
         if oid and oid not in OPTION_IDS:
-            hint = difflib.get_close_matches(oid, list(OPTION_IDS), n=1, cutoff=0.6)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            extra = did_you_mean(oid, list(OPTION_IDS))
             chk.error((*loc, "id"), f"'{oid}' is not in the option vocabulary{extra}")
         if oid in seen:
             chk.error((*loc, "id"), f"duplicate option id '{oid}'")

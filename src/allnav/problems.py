@@ -15,12 +15,41 @@ Exception tree::
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
 Loc = tuple[str | int, ...]
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str | None:
+    """The known name a misspelt ``name`` most likely meant, or ``None``.
+
+    Plain similarity alone prefers ``ph_status`` for ``cd19_staus``; people
+    rarely get the start of a word wrong, so a shared prefix counts first.
+    """
+    options = list(candidates)
+    close = difflib.get_close_matches(name, options, n=len(options) or 1, cutoff=0.5)
+    if not close:
+        return None
+
+    def score(c: str) -> tuple[int, float]:
+        prefix = 0
+        for a, b in zip(name.lower(), c.lower(), strict=False):
+            if a != b:
+                break
+            prefix += 1
+        return (min(prefix, 4), difflib.SequenceMatcher(None, name, c).ratio())
+
+    return max(close, key=score)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` or an empty string."""
+    hint = suggest(name, candidates)
+    return f" (did you mean '{hint}'?)" if hint else ""
 
 
 def format_loc(loc: Loc) -> str:

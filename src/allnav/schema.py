@@ -8,12 +8,11 @@ never surface later as a silently wrong answer.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from allnav.problems import Loc, Problem, format_loc
+from allnav.problems import Loc, Problem, did_you_mean, format_loc
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*([._-][a-z0-9]+)*$")
 
@@ -48,8 +47,7 @@ class Checker:
                 self.error((*loc, key), "is required")
         for key in node:
             if key not in allowed:
-                hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                extra = f" (did you mean '{hint[0]}'?)" if hint else f"; allowed: {', '.join(allowed)}"
+                extra = did_you_mean(str(key), allowed) or f"; allowed: {', '.join(allowed)}"
                 self.error((*loc, str(key)), f"unknown key '{key}'{extra}")
         return node
 
@@ -102,8 +100,7 @@ class Checker:
         if value is None:
             return ""
         if value not in options:
-            hint = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            extra = did_you_mean(str(value), options)
             self.error((*loc, key), f"'{value}' is not one of {', '.join(options)}{extra}")
             return ""
         return str(value)
