@@ -19,8 +19,10 @@ def run(pathway: Pathway, **facts: object) -> dict[str, tuple[str, bool, tuple[s
     return {o.id: (o.status, o.urgent, o.missing_facts) for o in a.options}
 
 
-B_RELAPSE = dict(lineage="B", ph_status="negative", cd19="positive", cd22="positive",
-                 disease_status="relapsed", relapse_count=1, age_years=40.0, ecog=1)
+B_RELAPSE: dict[str, object] = {
+    "lineage": "B", "ph_status": "negative", "cd19": "positive", "cd22": "positive",
+    "disease_status": "relapsed", "relapse_count": 1, "age_years": 40.0, "ecog": 1,
+}
 
 
 def test_every_option_comes_back_in_vocabulary_order(pathway: Pathway) -> None:
@@ -70,7 +72,7 @@ def test_t315i_note_and_untested_note(pathway: Pathway) -> None:
 
 
 def test_transplant_needs_at_least_partial_remission(pathway: Pathway) -> None:
-    fit = dict(transplant_candidate=True, donor_available=True)
+    fit = {"transplant_candidate": True, "donor_available": True}
     assert run(pathway, **{**B_RELAPSE, **fit, "response_to_latest_treatment": "no-response"})[
         "allogeneic-stem-cell-transplant"][0] == "not-suitable"
     assert run(pathway, **{**B_RELAPSE, **fit, "response_to_latest_treatment": "partial-remission"})[

@@ -172,7 +172,8 @@ def test_evidence_events_above_total_is_rejected() -> None:
                          if o.get("events") is not None)
     ev["evidence"][item]["outcomes"][outcome]["events"] = 10**6
     msgs = problems(evidence=ev)
-    assert f"evidence_file.evidence[{item}].outcomes[{outcome}].events: needs a total, and must be between 0 and the total" in msgs
+    where = f"evidence_file.evidence[{item}].outcomes[{outcome}].events"
+    assert f"{where}: needs a total, and must be between 0 and the total" in msgs
 
 
 def test_unknown_key_in_option_suggests() -> None:

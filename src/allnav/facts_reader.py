@@ -72,9 +72,7 @@ def _number(spec: FieldSpec, raw: object, loc: Loc) -> tuple[float | int | None,
     value: float
     if isinstance(raw, bool):
         return None, [Problem("number", loc, f"must be {_allowed(spec)}, not true/false")]
-    if isinstance(raw, int | float):
-        value = float(raw)
-    elif isinstance(raw, str) and _NUMBER_TEXT.match(raw):
+    if isinstance(raw, int | float) or (isinstance(raw, str) and _NUMBER_TEXT.match(raw)):
         value = float(raw)
     else:
         return None, [Problem("number", loc, f"must be {_allowed(spec)}")]
@@ -82,7 +80,9 @@ def _number(spec: FieldSpec, raw: object, loc: Loc) -> tuple[float | int | None,
         return None, [Problem("number", loc, f"must be {_allowed(spec)}")]
     if spec.kind == "integer" and not value.is_integer():
         return None, [Problem("integer", loc, f"must be {_allowed(spec)}")]
-    assert spec.minimum is not None and spec.maximum is not None  # every number spec has both
+    # Every number spec has both bounds (tests check the table).
+    assert spec.minimum is not None
+    assert spec.maximum is not None
     if not spec.minimum <= value <= spec.maximum:
         return None, [Problem(
             "range", loc,

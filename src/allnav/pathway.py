@@ -310,7 +310,8 @@ class _Builder:
             if value is None:
                 chk.error((*loc, "value"), "must be a number")
                 return None
-            assert spec.minimum is not None and spec.maximum is not None
+            assert spec.minimum is not None
+            assert spec.maximum is not None
             if not spec.minimum <= value <= spec.maximum:
                 chk.error((*loc, "value"), f"{value:g} is outside the range of {name} "
                           f"({spec.minimum:g} to {spec.maximum:g})")
@@ -447,10 +448,10 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
         if m.get("when") is not None:
             when = builder.named(str(m["when"]), (*loc, "when"))
         opts = chk.text_list(m, "options", loc)
-        for j, o in enumerate(opts):
-            if o not in seen:
-                chk.error((*loc, "options", j), f"unknown option '{o}'")
-            in_situation.add(o)
+        for j, oid in enumerate(opts):
+            if oid not in seen:
+                chk.error((*loc, "options", j), f"unknown option '{oid}'")
+            in_situation.add(oid)
         situations.append(Situation(
             id=chk.ident(m, "id", loc, prefix="sit."), title=chk.text(m, "title", loc),
             when=when, source_text=chk.text(m, "source_text", loc, required=False),

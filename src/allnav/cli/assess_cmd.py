@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from enum import Enum
+from enum import StrEnum
 
 import typer
 from rich.console import Console
@@ -18,7 +18,7 @@ from allnav.render.markdown import render_markdown
 from allnav.render.text import render_text
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
