@@ -51,11 +51,11 @@ class OptionResult:
 
     @property
     def headline(self) -> str:
-        """The one-line reason: the first failing, else unknown, else met requirement."""
+        """The one-line reason: the failing requirements, else the open ones, else what is met."""
         for want in (False, None, True):
-            for r in self.reasons:
-                if r.outcome is want and r.counts:
-                    return r.text
+            texts = [r.text for r in self.reasons if r.outcome is want and r.counts]
+            if texts:
+                return " ".join(texts)
         return "Offered to everyone in this situation."
 
 

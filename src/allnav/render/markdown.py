@@ -38,7 +38,7 @@ def render_markdown(a: Assessment, pathway: Pathway) -> str:
         if not group:
             continue
         out += [f"## {heading}", ""]
-        for o in group:
+        for o in sorted(group, key=lambda o: not o.urgent):
             flag = " **(urgent)**" if o.urgent else ""
             out.append(f"### {o.title}{flag}")
             out += ["", f"`{o.id}`: {o.headline}", ""]
@@ -52,7 +52,8 @@ def render_markdown(a: Assessment, pathway: Pathway) -> str:
             srcs = []
             for e in o.evidence:
                 item = pathway.evidence[e]
-                srcs.append(f"[{item.short} ({item.year})]({item.url})")
+                year = "" if str(item.year) in item.short else f" ({item.year})"
+                srcs.append(f"[{item.short}{year}]({item.url})")
             out += ["- sources: " + "; ".join(srcs), ""]
     if a.missing_facts:
         out += ["## Information that would change the answer", "",

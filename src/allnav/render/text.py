@@ -26,7 +26,8 @@ def _sources(o: OptionResult, pathway: Pathway) -> str:
     for e in o.evidence:
         item = pathway.evidence[e]
         mark = "" if item.verification == "verified" else f" [{item.verification}]"
-        parts.append(f"{item.short} ({item.year}){mark}")
+        year = "" if str(item.year) in item.short else f" ({item.year})"
+        parts.append(f"{item.short}{year}{mark}")
     return "; ".join(parts)
 
 
@@ -41,9 +42,6 @@ def _option_block(o: OptionResult, pathway: Pathway) -> Group:
     if o.urgent_text:
         lines.append(Text(f"  ! {o.urgent_text}", style="bold red"))
     lines.append(Text(f"  {o.headline}"))
-    for r in o.reasons:
-        if r.outcome is False and r.text != o.headline:
-            lines.append(Text(f"  - {r.text}", style="red"))
     if o.missing_facts:
         asks = ", ".join(f"{m} ({FIELDS[m].question})" for m in o.missing_facts)
         lines.append(Text(f"  Would change with: {asks}", style="yellow"))
@@ -79,7 +77,8 @@ def render_text(a: Assessment, pathway: Pathway, console: Console) -> None:
         if not group:
             continue
         console.rule(Text(f"{heading} ({len(group)})", style=f"bold {colour}"), style=colour)
-        for o in group:
+        # Urgent options first: they are what to act on.
+        for o in sorted(group, key=lambda o: not o.urgent):
             console.print(_option_block(o, pathway))
             console.print()
     if a.missing_facts:
