@@ -1,0 +1,5 @@
+"""``python -m allnav`` runs the command line."""
+
+from allnav.cli import main
+
+main()
