@@ -158,6 +158,30 @@ _SPECS: tuple[FieldSpec, ...] = (
               "Are there signs of infection?", example=False),
     FieldSpec("symptoms.bleeding", "boolean", "Bleeding: nosebleeds, gums, blood in urine or stool, "
               "many new bruises.", "Is there any bleeding?", example=False),
+    FieldSpec("symptoms.breathlessness", "boolean",
+              "Short of breath at rest or with light activity.",
+              "Is there shortness of breath?", example=False),
+    # MASCC risk index inputs (Klastersky 2000), asked at the onset of febrile neutropenia.
+    FieldSpec("symptoms.burden_of_illness", "choice",
+              "How unwell the person is with the febrile illness (MASCC 'burden of illness'): "
+              "no or mild symptoms, moderate, or severe.",
+              "How unwell is the patient with this fever: none or mild, moderate, or severe?",
+              choices=("none-or-mild", "moderate", "severe"), example="none-or-mild"),
+    FieldSpec("symptoms.systolic_bp_mmhg", "number",
+              "Systolic blood pressure at the onset of fever (MASCC: hypotension is below 90 mmHg).",
+              "What is the systolic blood pressure?", minimum=30, maximum=300, unit="mmHg",
+              example=118),
+    FieldSpec("symptoms.copd", "boolean", "Chronic obstructive pulmonary disease (COPD).",
+              "Does the patient have COPD?", example=False),
+    FieldSpec("symptoms.prior_fungal_infection", "boolean",
+              "A previous fungal infection, proven or treated empirically as suspected (MASCC).",
+              "Has the patient had a fungal infection before?", example=False),
+    FieldSpec("symptoms.dehydration_needing_iv", "boolean",
+              "Dehydration that needs fluids through a vein (MASCC).",
+              "Does the patient need IV fluids for dehydration?", example=False),
+    FieldSpec("symptoms.outpatient_at_fever_onset", "boolean",
+              "At home (an outpatient), not in hospital, when the fever began (MASCC).",
+              "Was the patient at home when the fever began?", example=True),
 )
 
 #: Every fact by dotted name, in documentation order.
@@ -216,6 +240,13 @@ class Symptoms:
     fatigue: bool | None = None
     infection_signs: bool | None = None
     bleeding: bool | None = None
+    breathlessness: bool | None = None
+    burden_of_illness: str | None = None
+    systolic_bp_mmhg: float | None = None
+    copd: bool | None = None
+    prior_fungal_infection: bool | None = None
+    dehydration_needing_iv: bool | None = None
+    outpatient_at_fever_onset: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
