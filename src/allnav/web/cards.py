@@ -1,0 +1,325 @@
+"""CDS Hooks cards from an :class:`~allnav.assessment.Assessment`. Pure: no I/O, no clock.
+
+Cards, most urgent first:
+
+- one ``critical`` card per urgent option (e.g. fever with possible neutropenia);
+- one card listing the facts that are missing and would change the options
+  (``warning`` when they hold back a treatment, transplant or trial option);
+- one ``info`` card summarising the suitable options, with their evidence and
+  where each fact came from;
+- one ``info`` card offering a palliative care referral (a ServiceRequest the
+  clinician can accept), unless the pathway finds it not suitable.
+
+Every card has a uuid, a summary under 140 characters, a source naming the
+pathway version, and an absolute link to the clinician view that carries no
+patient data. Optional fields without a value are left out, as the spec says.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_mod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from allnav.assessment import Assessment, OptionResult
+from allnav.facts import FIELDS, FactSource
+from allnav.pathway import Pathway
+from allnav.render import DISCLAIMER
+
+SUMMARY_LIMIT = 139
+TOPIC_SYSTEM = "urn:allnav:cds-card-topic"
+SNOMED = "http://snomed.info/sct"
+#: SNOMED CT 306237005 |Referral to palliative care service (procedure)|.
+PALLIATIVE_REFERRAL = {"system": SNOMED, "code": "306237005",
+                       "display": "Referral to palliative care service"}
+#: Categories whose options are the decisions the hematologist is weighing.
+KEY_CATEGORIES = ("remission-treatment", "transplant", "clinical-trial")
+#: Clinician-facing summaries for the urgent options; others get a generic one.
+URGENT_SUMMARIES = {
+    "febrile-neutropenia-emergency": "Fever with possible neutropenia: assess now",
+    "infection-treatment": "Signs of infection with possible neutropenia: assess now",
+    "transfusion-support": "Severe anemia, very low platelets or bleeding: assess today",
+}
+_FACT_LABELS = {
+    "ph_status": "Ph status", "cd19": "CD19", "cd22": "CD22", "kmt2a": "KMT2A",
+    "mrd": "MRD", "ecog": "ECOG", "abl1_mutations": "ABL1 mutations",
+    "symptoms.anc_per_ul": "ANC", "symptoms.temperature_c": "temperature",
+}
+_UNIT_SUFFIXES = ("_years", "_months", "_g_dl", "_per_ul", "_c")
+_VALUE_WORDS = {True: "yes", False: "no"}
+
+
+def fit(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def fact_label(name: str) -> str:
+    """A short label for a fact: ``age`` for ``age_years``, ``platelets`` for
+    ``symptoms.platelets_per_ul``."""
+    if name in _FACT_LABELS:
+        return _FACT_LABELS[name]
+    base = name.removeprefix("symptoms.")
+    for suffix in _UNIT_SUFFIXES:
+        base = base.removesuffix(suffix)
+    return base.replace("_", " ")
+
+
+def short_title(o: OptionResult) -> str:
+    """``Blinatumomab`` from ``Blinatumomab (CD19-directed bispecific antibody)``."""
+    return o.title.split(" (")[0].split(" - ")[0]
+
+
+def fact_value(name: str, value: object) -> str:
+    spec = FIELDS.get(name)
+    if isinstance(value, bool):
+        return _VALUE_WORDS[value]
+    if isinstance(value, tuple | list):
+        return ", ".join(str(v) for v in value) if value else "none"
+    if isinstance(value, float):
+        value = f"{value:g}"
+    unit = f" {spec.unit}" if spec and spec.unit else ""
+    return f"{value}{unit}"
+
+
+def provenance(source: FactSource) -> str:
+    """``from Observation/abc, 2026-11-20`` (and a warning when stale)."""
+    out = f"from {source.reference}"
+    if source.recorded:
+        out += f", {source.recorded.isoformat()}"
+    if source.stale:
+        out += " (old result: check it is still true)"
+    return out
+
+
+def _md(text: str) -> str:
+    """Text from data, made inert in Markdown (no links, emphasis or HTML)."""
+    for ch in "\\`*_[]<>|#":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+class CardBuilder:
+    """Builds the cards of one response. ``new_uuid`` is injectable for tests."""
+
+    def __init__(
+        self,
+        pathway: Pathway,
+        base_url: str,
+        *,
+        new_uuid: Callable[[], str] = lambda: str(uuid_mod.uuid4()),
+    ) -> None:
+        self.pathway = pathway
+        self.base = base_url.rstrip("/")
+        self.new_uuid = new_uuid
+
+    def source(self, a: Assessment, topic: str, display: str) -> dict[str, Any]:
+        return {
+            "label": f"ALL Navigator pathway v{a.pathway_version}",
+            "url": f"{self.base}/about",
+            "topic": {"system": TOPIC_SYSTEM, "code": topic, "display": display},
+        }
+
+    def link(self, anchor: str | None = None) -> list[dict[str, Any]]:
+        url = f"{self.base}/clinician" + (f"#{anchor}" if anchor else "")
+        return [{"label": "Open in ALL Navigator (clinician view)", "url": url,
+                 "type": "absolute"}]
+
+    def card(self, a: Assessment, *, summary: str, indicator: str, detail: str, topic: str,
+             topic_display: str, anchor: str | None = None, **extra: Any) -> dict[str, Any]:
+        card: dict[str, Any] = {
+            "uuid": self.new_uuid(),
+            "summary": fit(summary),
+            "indicator": indicator,
+            "source": self.source(a, topic, topic_display),
+        }
+        if detail.strip():
+            card["detail"] = detail.strip()
+        card.update({k: v for k, v in extra.items() if v})
+        card["links"] = self.link(anchor)
+        return card
+
+    def evidence_line(self, o: OptionResult) -> str:
+        names = []
+        for ev in o.evidence:
+            item = self.pathway.evidence[ev]
+            mark = "" if item.verification == "verified" else " (not yet verified)"
+            names.append(f"{_md(item.short)}{mark}")
+        return "Evidence: " + "; ".join(names) if names else ""
+
+    def facts_section(self, a: Assessment, names: Iterable[str]) -> str:
+        lines = []
+        for name in dict.fromkeys(names):
+            value = a.facts.value(name)
+            if value is None:
+                continue
+            line = f"- {_md(fact_label(name))}: {_md(fact_value(name, value))}"
+            src = a.facts.sources.get(name)
+            if src is not None:
+                line += f" ({_md(provenance(src))})"
+            lines.append(line)
+        return "\n".join(lines)
+
+    # -- the cards ----------------------------------------------------------------------
+
+    def urgent(self, a: Assessment, o: OptionResult) -> dict[str, Any]:
+        summary = URGENT_SUMMARIES.get(o.id) or f"Urgent: {short_title(o)}, assess now"
+        used = [name for r in o.reasons for name, _ in r.facts]
+        parts = [f"**{_md(o.title)}**", _md(o.urgent_text or "")]
+        why = [f"- {_md(r.text)}" for r in o.reasons if r.outcome is not False and r.counts]
+        if why:
+            parts.append("**Why:**\n" + "\n".join(why))
+        facts = self.facts_section(a, used)
+        if facts:
+            parts.append("**Facts used:**\n" + facts)
+        parts.append(self.evidence_line(o))
+        return self.card(a, summary=summary, indicator="critical", detail="\n\n".join(parts),
+                         topic="urgent", topic_display="Needs attention now",
+                         anchor=f"opt-{o.id}")
+
+    def missing(self, a: Assessment, notes: Sequence[str]) -> dict[str, Any] | None:
+        if not a.missing_facts and not notes:
+            return None
+        blocking = [m for m in a.missing_facts
+                    if any(a.option(oid).category in KEY_CATEGORIES for oid in m.options)]
+        labels = [fact_label(m.fact) for m in (blocking or a.missing_facts)]
+        if a.missing_facts:
+            n = len(a.missing_facts)
+            summary = (f"{n} unknown fact{'s' if n > 1 else ''} would change the options: "
+                       + ", ".join(labels))
+        else:
+            summary = "Some patient data could not be read; options may be incomplete"
+        lines = []
+        for m in a.missing_facts:
+            titles = ", ".join(short_title(a.option(oid)) for oid in m.options)
+            lines.append(f"- **{_md(m.question)}** ({_md(fact_label(m.fact))}): "
+                         f"would settle {_md(titles)}")
+        parts = []
+        if lines:
+            parts.append("Unknown is not negative: these options stay open until the facts "
+                         "are known.\n\n" + "\n".join(lines))
+        if notes:
+            parts.append("**Data:**\n" + "\n".join(f"- {_md(n)}" for n in notes))
+        return self.card(a, summary=summary, indicator="warning" if blocking else "info",
+                         detail="\n\n".join(parts), topic="missing-facts",
+                         topic_display="Facts that would change the options",
+                         anchor="missing-facts")
+
+    def options(self, a: Assessment) -> dict[str, Any]:
+        key = [o for o in a.options if o.category in KEY_CATEGORIES]
+        suitable = [o for o in key if o.status == "suitable"]
+        possible = [o for o in key if o.status == "possible"]
+        if suitable:
+            names = ", ".join(short_title(o) for o in suitable)
+            more = f"; {len(possible)} more possible" if possible else ""
+            summary = f"Suitable now: {names}{more}"
+            if len(summary) > SUMMARY_LIMIT:
+                summary = f"{len(suitable)} options suitable now{more}: " + names
+        elif possible:
+            summary = (f"No treatment option confirmed yet; {len(possible)} possible once "
+                       "missing facts are known")
+        else:
+            summary = "No listed treatment option fits now; see comfort and support options"
+        parts: list[str] = []
+
+        def section(title: str, items: Sequence[OptionResult], needs: bool = False) -> None:
+            if not items:
+                return
+            lines = []
+            for o in items:
+                line = f"- **{_md(o.title)}**: {_md(o.headline)}"
+                if needs and o.missing_facts:
+                    line += " Needs: " + ", ".join(_md(fact_label(f)) for f in o.missing_facts)
+                    line += "."
+                ev = self.evidence_line(o)
+                if ev:
+                    line += f"  \n  {ev}"
+                lines.append(line)
+            parts.append(f"**{title}**\n\n" + "\n".join(lines))
+
+        section("Suitable", suitable)
+        section("Possible if we learn more", possible, needs=True)
+        ruled_out = [o for o in key if o.status == "not-suitable"]
+        if ruled_out:
+            parts.append("**Not suitable now:** " + "; ".join(
+                f"{_md(short_title(o))} ({_md(o.headline.rstrip('.'))})" for o in ruled_out))
+        facts = self.facts_section(a, (n for n in a.facts.known() if n != "as_of"))
+        if facts:
+            parts.append("**Facts used:**\n" + facts)
+        for p in a.issues:
+            parts.append(f"Note: {_md(p.msg)}")
+        parts.append(f"_{_md(DISCLAIMER)}_")
+        return self.card(a, summary=summary, indicator="info", detail="\n\n".join(parts),
+                         topic="options", topic_display="Options on the pathway",
+                         anchor="options")
+
+    def palliative(self, a: Assessment, patient_id: str, user_id: str,
+                   encounter_id: str | None) -> dict[str, Any] | None:
+        try:
+            o = a.option("palliative-care")
+        except KeyError:
+            return None
+        if o.status == "not-suitable":
+            return None
+        extra: dict[str, Any] = {}
+        if user_id.startswith(("Practitioner/", "PractitionerRole/")):
+            resource: dict[str, Any] = {
+                "resourceType": "ServiceRequest",
+                "status": "draft",
+                "intent": "proposal",
+                "code": {"coding": [PALLIATIVE_REFERRAL],
+                         "text": PALLIATIVE_REFERRAL["display"]},
+                "subject": {"reference": f"Patient/{patient_id}"},
+                "requester": {"reference": user_id},
+                "authoredOn": a.as_of.isoformat(),
+                "note": [{"text": "Suggested by ALL Navigator: specialist palliative care "
+                                  "alongside any treatment."}],
+            }
+            if encounter_id:
+                resource["encounter"] = {"reference": f"Encounter/{encounter_id}"}
+            extra["suggestions"] = [{
+                "label": "Refer to the palliative care service",
+                "uuid": self.new_uuid(),
+                "actions": [{"type": "create",
+                             "description": "Draft a referral to the palliative care service",
+                             "resource": resource}],
+            }]
+            extra["selectionBehavior"] = "at-most-one"
+        parts = [_md(self.pathway.option(o.id).summary), self.evidence_line(o)]
+        return self.card(a, summary="Offer specialist palliative care alongside any treatment",
+                         indicator="info", detail="\n\n".join(parts), topic="palliative-care",
+                         topic_display="Palliative care", anchor=f"opt-{o.id}", **extra)
+
+
+def assessment_cards(
+    a: Assessment,
+    pathway: Pathway,
+    *,
+    base_url: str,
+    patient_id: str,
+    user_id: str,
+    encounter_id: str | None = None,
+    data_notes: Sequence[str] = (),
+    new_uuid: Callable[[], str] | None = None,
+) -> list[dict[str, Any]]:
+    """Every card for one assessment, most urgent first (see the module docstring)."""
+    b = CardBuilder(pathway, base_url, **({"new_uuid": new_uuid} if new_uuid else {}))
+    cards = [b.urgent(a, o) for o in a.urgent]
+    cards += [c for c in (b.missing(a, data_notes),) if c]
+    cards.append(b.options(a))
+    cards += [c for c in (b.palliative(a, patient_id, user_id, encounter_id),) if c]
+    return cards
+
+
+def drop_empty(value: Any) -> Any:
+    """``value`` without null or empty optional members (the spec forbids them)."""
+    if isinstance(value, Mapping):
+        out = {k: drop_empty(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v is not None and v != "" and v != [] and v != {}}
+    if isinstance(value, list):
+        return [drop_empty(v) for v in value]
+    return value

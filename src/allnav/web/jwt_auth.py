@@ -1,0 +1,217 @@
+"""Verifying the JWT a CDS Client (EHR) signs on every CDS Hooks call.
+
+What the CDS Hooks 2.0.1 spec and its best-practice page ask, in order:
+
+1. ``alg`` is ES384 or RS384 (``none`` and every symmetric ``HS*`` are refused),
+   ``kid`` is given and ``typ``, when given, is ``JWT``;
+2. ``iss`` is on the allowlist of the config file;
+3. a ``jku`` header is honoured only when that issuer lists it (and only then is
+   it ever fetched); otherwise the issuer's configured JWKS is used;
+4. the signature verifies with the key ``kid`` names;
+5. ``aud`` is exactly the URL of the endpoint that was called;
+6. ``exp`` is not past and ``iat`` not in the future (a small leeway), and the
+   lifetime is at most ``jwt_max_lifetime_seconds``;
+7. ``tenant`` is allowed, when the issuer lists tenants;
+8. ``jti`` was not seen before (a bounded in-memory cache, kept until ``exp``).
+
+Any failure is one :class:`AuthError`; the caller answers 401 with no detail.
+The reason goes to the log, which never receives the token itself.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+
+from allnav.web.settings import Issuer, JwksFetcher, Settings
+
+log = logging.getLogger("allnav.web.auth")
+
+ALGORITHMS = ("ES384", "RS384")
+_KTY = {"ES384": "EC", "RS384": "RSA"}
+_REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
+#: A JWKS fetched from an allowlisted ``jku`` is reused this long.
+JKU_TTL_SECONDS = 600.0
+#: An unknown ``kid`` triggers at most one re-fetch of a ``jku`` in this interval.
+JKU_MIN_REFETCH_SECONDS = 60.0
+
+
+class AuthError(Exception):
+    """The JWT is not acceptable. ``reason`` is for the log only, never for the caller."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """What a verified JWT says about the caller. Safe to log."""
+
+    iss: str
+    jti: str
+    tenant: str | None = None
+
+
+class JtiCache:
+    """``jti`` values already accepted, each kept until its token expires.
+
+    Bounded: when full of unexpired entries it refuses new tokens (fails closed)
+    rather than forgetting one that could then be replayed.
+    """
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self._seen: dict[str, float] = {}
+        self._expiry: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def add(self, key: str, expires_at: float, now: float) -> bool:
+        """Remember ``key``; ``False`` when it was seen before or the cache is full."""
+        with self._lock:
+            while self._expiry and self._expiry[0][0] < now:
+                _, old = heapq.heappop(self._expiry)
+                self._seen.pop(old, None)
+            if key in self._seen:
+                return False
+            if len(self._seen) >= self.max_size:
+                log.warning("JWT replay cache is full (%d); refusing new tokens", self.max_size)
+                return False
+            self._seen[key] = expires_at
+            heapq.heappush(self._expiry, (expires_at, key))
+            return True
+
+
+async def fetch_jwks(url: str) -> Mapping[str, Any]:
+    """GET a JWK Set over https with a tight timeout (only for allowlisted ``jku``)."""
+    if not url.startswith("https://"):
+        raise AuthError("jku is not https")
+    async with httpx.AsyncClient(timeout=2.0, follow_redirects=False) as client:
+        response = await client.get(url, headers={"Accept": "application/json"})
+        response.raise_for_status()
+        data = response.json()
+    if not isinstance(data, Mapping):
+        raise AuthError("jku did not return a JWK Set")
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    jwk: jwt.PyJWK
+    data: Mapping[str, Any]
+
+
+def _keys_by_kid(jwks: Mapping[str, Any]) -> dict[str, _Key]:
+    out: dict[str, _Key] = {}
+    keys = jwks.get("keys")
+    for k in keys if isinstance(keys, list) else []:
+        if not isinstance(k, Mapping) or not isinstance(k.get("kid"), str):
+            continue
+        if k.get("kty") not in ("EC", "RSA") or "d" in k:
+            continue  # only public asymmetric keys can verify a CDS Hooks JWT
+        try:
+            out[k["kid"]] = _Key(jwt.PyJWK(dict(k)), dict(k))
+        except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError):
+            log.warning("skipping an unusable JWK (kid %s)", k.get("kid"))
+    return out
+
+
+class JwtVerifier:
+    """Verifies CDS Hooks JWTs against the issuers of :class:`Settings`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.jti_cache = JtiCache(settings.jti_cache_size)
+        self._static = {iss: _keys_by_kid(i.jwks) for iss, i in settings.issuers.items()}
+        self._fetched: dict[str, tuple[float, dict[str, _Key]]] = {}
+        self._fetcher: JwksFetcher = settings.jwks_fetcher or fetch_jwks
+
+    async def _key(self, issuer: Issuer, kid: str, jku: str | None) -> _Key:
+        key = self._static[issuer.iss].get(kid)
+        if key is not None:
+            return key
+        if jku is None:
+            raise AuthError("unknown kid")
+        now = time.monotonic()
+        fetched_at, keys = self._fetched.get(jku, (float("-inf"), {}))
+        fresh = now - fetched_at < JKU_TTL_SECONDS
+        if kid not in keys or not fresh:
+            if now - fetched_at < JKU_MIN_REFETCH_SECONDS:
+                raise AuthError("unknown kid (jku fetched recently)")
+            try:
+                keys = _keys_by_kid(await self._fetcher(jku))
+            except (httpx.HTTPError, ValueError) as e:
+                raise AuthError(f"jku fetch failed ({type(e).__name__})") from None
+            self._fetched[jku] = (now, keys)
+        if kid not in keys:
+            raise AuthError("unknown kid")
+        return keys[kid]
+
+    async def verify(self, token: str, audience: str) -> Caller:
+        """The caller of a valid token; raises :class:`AuthError` otherwise."""
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise AuthError("not a JWT") from None
+        alg = header.get("alg")
+        if alg not in ALGORITHMS:
+            raise AuthError("algorithm not allowed")
+        typ = header.get("typ")
+        if typ is not None and str(typ).upper() != "JWT":
+            raise AuthError("typ is not JWT")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthError("no kid")
+        iss = unverified.get("iss")
+        issuer = self.settings.issuers.get(iss) if isinstance(iss, str) else None
+        if issuer is None:
+            raise AuthError("issuer not allowed")
+        jku = header.get("jku")
+        if jku is not None and jku not in issuer.jku:
+            raise AuthError("jku not allowed for this issuer")
+        key = await self._key(issuer, kid, jku)
+        jwk_alg = key.data.get("alg")
+        if (jwk_alg is not None and jwk_alg != alg) or key.data.get("kty") != _KTY[alg]:
+            raise AuthError("key does not match alg")
+        if alg == "ES384" and key.data.get("crv") != "P-384":
+            raise AuthError("ES384 needs a P-384 key")
+        leeway = self.settings.jwt_leeway_seconds
+        try:
+            claims = jwt.decode(
+                token, key.jwk.key, algorithms=[alg], audience=audience, issuer=iss, leeway=leeway,
+                options={"require": _REQUIRED_CLAIMS, "verify_iat": True},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("expired") from None
+        except jwt.InvalidAudienceError:
+            raise AuthError("wrong audience") from None
+        except jwt.InvalidSignatureError:
+            raise AuthError("bad signature") from None
+        except jwt.PyJWTError as e:
+            raise AuthError(f"invalid ({type(e).__name__})") from None
+        now = time.time()
+        exp, iat, jti = claims["exp"], claims["iat"], claims["jti"]
+        if not isinstance(iat, int | float) or iat > now + leeway:
+            raise AuthError("issued in the future")
+        if exp - iat > self.settings.jwt_max_lifetime_seconds:
+            raise AuthError("lifetime too long")
+        tenant = claims.get("tenant")
+        if issuer.tenants and tenant not in issuer.tenants:
+            raise AuthError("tenant not allowed")
+        if not isinstance(jti, str) or not jti:
+            raise AuthError("no jti")
+        if not self.jti_cache.add(f"{iss}\x00{jti}", float(exp) + leeway, now):
+            raise AuthError("replayed jti")
+        return Caller(iss=issuer.iss, jti=jti, tenant=tenant if isinstance(tenant, str) else None)
