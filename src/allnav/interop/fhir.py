@@ -1,0 +1,243 @@
+"""FHIR R4 / mCODE input: a Bundle, a list of resources or bulk NDJSON in, patient facts out.
+
+Works on plain dicts (``json.loads`` output): every resource is checked cheaply, indexed by
+type once, and read through the code list in ``knowledge/fhir-codes.yaml``. One bad resource
+is a warning, never a failure: it is reported with its place (``entry[7].resource``) and id,
+and the rest is used. Every derived fact carries a :class:`~allnav.facts.FactSource`.
+
+Nothing here logs. Problems name resources and elements, not values.
+
+Public functions (also used by the CDS Hooks service): :func:`facts_from_bundle`,
+:func:`facts_from_resources`, :func:`is_fhir`; and :func:`facts_from_ndjson` and
+:func:`read_fhir_input` for the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from allnav.facts import Facts
+from allnav.facts_reader import consistency_warnings
+from allnav.interop.fhir_codes import load_codebook
+from allnav.interop.fhir_derive import Deriver, Item, short_ref
+from allnav.interop.fhir_values import as_list, as_map, resource_problem, valid_id
+from allnav.problems import InputError, Loc, Problem, format_loc
+
+__all__ = ["facts_from_bundle", "facts_from_ndjson", "facts_from_resources", "is_fhir",
+           "read_fhir_input"]
+
+_BUNDLE_TYPES = frozenset({"collection", "searchset", "transaction", "batch", "document",
+                           "message", "transaction-response", "batch-response"})
+_TREATMENT_TYPES = ("MedicationRequest", "MedicationStatement", "MedicationAdministration",
+                    "Procedure")
+_NO_SUBJECT = frozenset({"Patient", "Medication", "Practitioner", "PractitionerRole",
+                         "Organization", "Location", "OperationOutcome"})
+_MAX_DEPTH = 3
+Raw = tuple[Loc, str | None, object]  # where, Bundle.entry.fullUrl, the resource
+
+
+def is_fhir(data: object) -> bool:
+    """Whether ``data`` looks like FHIR: a resource or Bundle, a list of resources, or NDJSON
+    text whose first line is a resource. Plain patient facts have no ``resourceType``."""
+    if isinstance(data, Mapping):
+        return isinstance(data.get("resourceType"), str)
+    if isinstance(data, list | tuple):
+        return bool(data) and isinstance(data[0], Mapping) and \
+            isinstance(data[0].get("resourceType"), str)
+    if isinstance(data, str):
+        first = next((line.strip() for line in data.splitlines() if line.strip()), "")
+        return first.startswith("{") and '"resourceType"' in first
+    return False
+
+
+def facts_from_bundle(bundle: Mapping[str, Any], as_of: dt.date) -> tuple[Facts, tuple[Problem, ...]]:
+    """Facts and warnings from one patient's FHIR R4 Bundle (collection, searchset,
+    transaction, ...). Raises :class:`InputError` if ``bundle`` is not a Bundle at all, or if
+    it holds more than one patient."""
+    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+        raise InputError([Problem("fhir_not_bundle", (), "not a FHIR Bundle: expected an "
+                                  "object with \"resourceType\": \"Bundle\"")])
+    if bundle.get("entry") is not None and not isinstance(bundle.get("entry"), list):
+        raise InputError([Problem("fhir_not_bundle", ("entry",), "Bundle.entry must be a list")])
+    problems: list[Problem] = []
+    raws = list(_bundle_entries(bundle, (), problems, 0))
+    return _derive(raws, as_of, "Bundle", problems)
+
+
+def facts_from_resources(resources: Iterable[Mapping[str, Any]], as_of: dt.date,
+                         ) -> tuple[Facts, tuple[Problem, ...]]:
+    """Facts and warnings from one patient's resources, e.g. CDS Hooks prefetch values.
+
+    Items may be resources or (searchset) Bundles, which are opened; ``None`` items (a
+    prefetch key with no data) are skipped; OperationOutcomes are reported. Locations in
+    problems are ``("resources", i, ...)``. Raises :class:`InputError` for more than one
+    patient.
+    """
+    problems: list[Problem] = []
+    raws: list[Raw] = []
+    for i, res in enumerate(resources):
+        raws += _expand((("resources", i), None, res), problems, 0)
+    return _derive(raws, as_of, "FHIR resources", problems)
+
+
+def facts_from_ndjson(text: str, as_of: dt.date) -> tuple[Facts, tuple[Problem, ...]]:
+    """Facts and warnings from bulk-data NDJSON (one resource per line) for one patient.
+    A line that is not JSON is a warning; no resource at all is an :class:`InputError`."""
+    problems: list[Problem] = []
+    raws: list[Raw] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            res = json.loads(line)
+        except json.JSONDecodeError as e:
+            problems.append(Problem("fhir_invalid_resource", ("line", n),
+                                    f"line {n} is not valid JSON ({e.msg}); it was not used",
+                                    severity="warning"))
+            continue
+        raws += _expand((("line", n), None, res), problems, 0)
+    if not raws:
+        raise InputError(problems or [Problem("empty", (), "the NDJSON file has no resources")])
+    return _derive(raws, as_of, "NDJSON file", problems)
+
+
+def read_fhir_input(data: object, today: dt.date) -> tuple[Facts, tuple[Problem, ...]] | None:
+    """Reader for :data:`allnav.cli.inputs.READERS`: FHIR facts, or ``None`` if not FHIR."""
+    if not is_fhir(data):
+        return None
+    if isinstance(data, str):
+        return facts_from_ndjson(data, today)
+    if isinstance(data, Mapping):
+        if data.get("resourceType") == "Bundle":
+            return facts_from_bundle(data, today)
+        return facts_from_resources([data], today)
+    return facts_from_resources(list(data), today)  # type: ignore[call-overload]
+
+
+def _warn(problems: list[Problem], type_: str, loc: Loc, msg: str, **ctx: object) -> None:
+    problems.append(Problem(type_, loc, msg, severity="warning", ctx=ctx))
+
+
+def _bundle_entries(bundle: Mapping[str, Any], loc: Loc, problems: list[Problem], depth: int,
+                    ) -> Iterator[Raw]:
+    btype = bundle.get("type")
+    if btype not in _BUNDLE_TYPES:
+        _warn(problems, "fhir_bundle_type", (*loc, "type"),
+              f"Bundle type '{btype}' is not a set of patient records; its resources are read "
+              "as they are")
+    for link in map(as_map, as_list(bundle.get("link"))):
+        if link is not None and link.get("relation") == "next":
+            _warn(problems, "fhir_paged", (*loc, "link"), "the Bundle is one page of a larger "
+                  "search (it has a 'next' link); records on other pages were not read")
+    for i, entry in enumerate(as_list(bundle.get("entry"))):
+        where: Loc = (*loc, "entry", i)
+        if not isinstance(entry, Mapping):
+            _warn(problems, "fhir_invalid_resource", where, "is not an object; it was not used")
+            continue
+        if "resource" not in entry:
+            request = as_map(entry.get("request")) or {}
+            if request.get("method") != "DELETE":
+                _warn(problems, "fhir_invalid_resource", where, "has no resource; skipped")
+            continue
+        full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+        yield from _expand(((*where, "resource"), full_url, entry["resource"]), problems, depth)
+
+
+def _expand(raw: Raw, problems: list[Problem], depth: int) -> list[Raw]:
+    loc, _, res = raw
+    if res is None:
+        return []
+    if isinstance(res, Mapping) and res.get("resourceType") == "Bundle":
+        if depth >= _MAX_DEPTH:
+            _warn(problems, "fhir_invalid_resource", loc, "Bundles nested this deep are not read")
+            return []
+        return list(_bundle_entries(res, loc, problems, depth + 1))
+    return [raw]
+
+
+def _ref(rtype: str, res: Mapping[str, Any], loc: Loc) -> str:
+    rid = res.get("id")
+    return f"{rtype}/{rid}" if valid_id(rid) else f"{rtype} at {format_loc(loc)}"
+
+
+def _derive(raws: list[Raw], as_of: dt.date, where: str, problems: list[Problem],
+            ) -> tuple[Facts, tuple[Problem, ...]]:
+    book = load_codebook()
+    by_type: dict[str, list[Item]] = {}
+    patient_ids: dict[str, Item] = {}
+    for order, (loc, full_url, res) in enumerate(raws):
+        reason = resource_problem(res)
+        if reason is not None:
+            rid = res.get("id") if isinstance(res, Mapping) else None
+            name = f"{res.get('resourceType')}/{rid}" if isinstance(res, Mapping) and \
+                valid_id(rid) else "this resource"
+            _warn(problems, "fhir_invalid_resource", loc,
+                  f"{name} is not valid FHIR: it {reason}; it was not used", resource=name)
+            continue
+        assert isinstance(res, Mapping)  # resource_problem checked it
+        rtype = str(res["resourceType"])
+        item = Item(order, loc, _ref(rtype, res, loc), res)
+        by_type.setdefault(rtype, []).append(item)
+        if rtype == "Patient":
+            patient_ids.setdefault(str(res.get("id") or full_url or item.ref), item)
+    patient = _one_patient(patient_ids, by_type)
+    deriver = Deriver(book, as_of, where)
+    for item in by_type.get("Medication", []):
+        deriver.medications[item.ref] = item.res
+    for rtype, items in by_type.items():
+        for item in items:
+            if rtype not in _NO_SUBJECT and patient and _other_patient(item.res, patient):
+                _warn(problems, "fhir_other_patient", item.loc, f"{item.ref} is about another "
+                      f"patient than {patient}; it was not used", resource=item.ref)
+                continue
+            if rtype == "Patient":
+                deriver.patient(item)
+            elif rtype == "Condition":
+                deriver.condition(item)
+            elif rtype == "Observation":
+                deriver.observation(item)
+            elif rtype in _TREATMENT_TYPES:
+                deriver.treatment(item, rtype)
+            elif rtype == "OperationOutcome":
+                _outcome(item, problems)
+    facts, found = deriver.resolve()
+    return facts, tuple(problems + found + consistency_warnings(facts))
+
+
+def _one_patient(patients: Mapping[str, Item], by_type: Mapping[str, list[Item]]) -> str | None:
+    """The reference of the one patient the input is about; more than one is an error."""
+    if len(patients) > 1:
+        raise InputError([Problem("fhir_many_patients", (), f"the input holds {len(patients)} "
+                                  "different Patient resources; give one patient's records")])
+    if patients:
+        return next(iter(patients.values())).ref
+    named = {r for items in by_type.values() for i in items for r in _subjects(i.res)}
+    if len(named) > 1:
+        raise InputError([Problem("fhir_many_patients", (), f"the records refer to {len(named)} "
+                                  "different patients; give one patient's records")])
+    return None
+
+
+def _subjects(res: Mapping[str, Any]) -> list[str]:
+    out = []
+    for key in ("subject", "patient"):
+        ref = short_ref((as_map(res.get(key)) or {}).get("reference"))
+        if ref is not None and ref.startswith("Patient/"):
+            out.append(ref)
+    return out
+
+
+def _other_patient(res: Mapping[str, Any], patient: str) -> bool:
+    return any(ref != patient for ref in _subjects(res))
+
+
+def _outcome(item: Item, problems: list[Problem]) -> None:
+    for issue in map(as_map, as_list(item.res.get("issue"))):
+        if issue is not None and issue.get("severity") in ("fatal", "error", "warning"):
+            _warn(problems, "fhir_server_outcome", item.loc,
+                  f"the server reported a problem ({issue.get('severity')}: "
+                  f"{issue.get('code')}); some records may be missing", resource=item.ref)
+            return
