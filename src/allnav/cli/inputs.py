@@ -9,12 +9,13 @@ from pathlib import Path
 
 from allnav.facts import Facts
 from allnav.facts_reader import parse_text, read_facts
+from allnav.interop.fhir import read_fhir_input
 from allnav.problems import InputError, Problem
 
 #: Readers for other input formats (e.g. FHIR Bundles), tried in order before plain facts.
 #: Each returns ``None`` when the data is not its format.
 PatientReader = Callable[[object, dt.date], "tuple[Facts, tuple[Problem, ...]] | None"]
-READERS: list[PatientReader] = []
+READERS: list[PatientReader] = [read_fhir_input]
 
 
 def read_source(path: str) -> tuple[str, str]:
