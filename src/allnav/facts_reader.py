@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from allnav import units
 from allnav.facts import FIELDS, SYMPTOM_KEYS, TOP_LEVEL_KEYS, Facts, FieldSpec, Symptoms
 from allnav.problems import InputError, Loc, Problem, suggest
 
@@ -26,8 +27,9 @@ _UNKNOWN_WORDS = frozenset({"unknown", "not known", "don't know", "dont know", "
 _NUMBER_TEXT = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
 _MUTATION = re.compile(r"^[A-Z]\d{2,4}[A-Z*]$")
 
-#: Hooks that turn a raw symptom value (for example ``{"value": 0.3, "unit": "10*9/L"}``)
-#: into the v1 unit before range checks; filled by :mod:`allnav.units` when present.
+#: Hooks that turn a raw value into a v1 value before validation, for extensions.
+#: Units (``{"value": 0.3, "unit": "10*9/L"}``) are not a hook: :func:`allnav.units.normalize`
+#: is called for every value, so unit handling never depends on import order.
 ValueAdapter = Callable[[FieldSpec, object, Loc], tuple[object, list[Problem]]]
 _value_adapters: list[ValueAdapter] = []
 
@@ -94,6 +96,9 @@ def _number(spec: FieldSpec, raw: object, loc: Loc) -> tuple[float | int | None,
 
 def _value(spec: FieldSpec, raw: object, loc: Loc) -> tuple[object, list[Problem]]:
     problems: list[Problem] = []
+    raw, found = units.normalize(spec, raw, loc)
+    if found:
+        return None, found
     for adapt in _value_adapters:
         raw, found = adapt(spec, raw, loc)
         problems += found
