@@ -1,0 +1,174 @@
+"""Judge each recognised requirement against one patient's facts: met, not met or unknown.
+
+Unknown is never negative: a fact that is not known, or a criterion the facts
+cannot settle (a time limit, a count of TKIs, Karnofsky against an ECOG
+score), comes back unknown with a question in plain words for the study team.
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from allnav.facts import FIELDS, Facts
+from allnav.trials.disease import evaluate_disease
+from allnav.trials.labels import DRUGS, describe
+from allnav.trials.model import Criterion, Outcome, Requirement, Status3
+
+#: The Karnofsky range each ECOG grade corresponds to (Oken et al. 1982 conversion).
+_KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
+
+
+def _ask(fact: str, req: Requirement) -> str:
+    return f"{FIELDS[fact].question} The study needs: {describe(req).lower()}."
+
+
+def _equal(fact: str, value: object, req: Requirement) -> Outcome:
+    if value is None:
+        return Outcome("unknown", f"{fact} is not known", _ask(fact, req))
+    if value == req.expect or (fact == "sex" and str(value).upper() == req.expect):
+        return Outcome("met", f"{fact} is {value}")
+    return Outcome("not-met", f"{fact} is {value}")
+
+
+def _prior(req: Requirement, f: Facts) -> Outcome:
+    drug, facts_names = DRUGS[req.kind]
+    if f.prior_treatments is None:
+        return Outcome("unknown", "the treatment history is not known",
+                       f"Has the patient had {drug}? The study needs: {describe(req).lower()}.")
+    had = any(t in f.prior_treatments for t in facts_names)
+    said = f"has had {drug}" if had else f"has not had {drug}"
+    if req.expect == "required":
+        return Outcome("met" if had else "not-met", f"the patient {said}")
+    if req.expect == "none":
+        return Outcome("not-met" if had else "met", f"the patient {said}")
+    if req.expect in ("none-recent", "conditional"):
+        if not had:
+            return Outcome("met", f"the patient {said}")
+        what = "how long ago it was" if req.expect == "none-recent" else "whether its conditions are met"
+        return Outcome("unknown", f"the patient {said}; the study limits it",
+                       f"The study limits earlier {drug}: ask the study team {what} "
+                       "(see the quoted sentence).")
+    need = int(req.expect[2:])
+    count = sum(t in f.prior_treatments for t in facts_names)
+    if count >= need:
+        return Outcome("met", f"the patient has had {count} kinds of TKI")
+    if count == 0:
+        return Outcome("not-met", "the patient has not had a TKI")
+    return Outcome("unknown", "the facts record whether a TKI was given, not how many",
+                   f"How many different TKIs has the patient had? The study needs at least {need}.")
+
+
+def _age(req: Requirement, age: float | None) -> Outcome:
+    if age is None:
+        return Outcome("unknown", "age is not known", _ask("age_years", req))
+    n_text = req.expect.lstrip("<>=")
+    op, n = req.expect[: len(req.expect) - len(n_text)], float(n_text)
+    whole = math.floor(age)  # "75 or younger" admits anyone who is 75, whatever the months
+    ok = {">=": age >= n, ">": age > n, "<=": whole <= n, "<": age < n}[op]
+    return Outcome("met" if ok else "not-met", f"the patient is {age:g}")
+
+
+def _cns(f: Facts) -> Outcome:
+    q = ("Has the leukemia been found in the brain or spinal fluid (CNS)? The study does not "
+         "take people with active CNS disease.")
+    if f.relapse_sites is None:
+        return Outcome("unknown", "where the leukemia is found is not known", q)
+    if "cns" not in f.relapse_sites:
+        return Outcome("met", "the latest relapse was not found in the CNS")
+    if f.disease_status == "relapsed":
+        return Outcome("not-met", "the current relapse involves the CNS")
+    return Outcome("unknown", "the CNS was involved at the latest relapse; whether it still is "
+                   "is not known", q)
+
+
+def _fitness(req: Requirement, ecog: int | None) -> Outcome:
+    fact_q = _ask("ecog", req)
+    if ecog is None:
+        return Outcome("unknown", "ECOG is not known", fact_q)
+    n = int(req.expect.lstrip("<>="))
+    if req.kind == "ecog":
+        return Outcome("met" if ecog <= n else "not-met", f"ECOG is {ecog}")
+    lo, hi = _KPS[ecog]
+    if lo >= n:
+        return Outcome("met", f"ECOG {ecog} is Karnofsky {lo}-{hi}%")
+    if hi < n:
+        return Outcome("not-met", f"ECOG {ecog} is Karnofsky {lo}-{hi}%")
+    return Outcome("unknown", f"ECOG {ecog} is Karnofsky {lo}-{hi}%, on either side of {n}%",
+                   f"The study needs Karnofsky {n}% or more; ECOG {ecog} may or may not meet it. "
+                   "Ask the study team to assess it.")
+
+
+def evaluate(req: Requirement, f: Facts) -> Outcome:
+    """One requirement judged against the patient's facts."""
+    kind = req.kind
+    if kind in DRUGS:
+        return _prior(req, f)
+    if kind == "disease":
+        return evaluate_disease(req, f)
+    if kind == "age":
+        return _age(req, f.age_years)
+    if kind == "cns":
+        return _cns(f)
+    if kind in ("ecog", "karnofsky"):
+        return _fitness(req, f.ecog)
+    if kind == "t315i":
+        if f.abl1_mutations is None and f.ph_status == "negative":
+            return Outcome("met" if req.expect == "absent" else "not-met",
+                           "Ph-negative ALL has no ABL1 kinase mutation")
+        if f.abl1_mutations is None:
+            return Outcome("unknown", "ABL1 mutation testing is not known",
+                           _ask("abl1_mutations", req))
+        has = "T315I" in f.abl1_mutations
+        return Outcome("met" if has == (req.expect == "present") else "not-met",
+                       "T315I was found" if has else "T315I was not found")
+    fact = {"cd19": "cd19", "cd22": "cd22", "ph": "ph_status", "lineage": "lineage",
+            "kmt2a": "kmt2a", "sex": "sex"}.get(kind)
+    if fact is None:
+        return Outcome("unknown", f"{kind} is not a known criterion", None)
+    return _equal(fact, f.value(fact), req)
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A criterion judged for one patient, ready to show."""
+
+    criterion: Criterion
+    status: Status3
+    label: str
+    note: str
+    question: str | None
+
+
+def judge(c: Criterion, f: Facts) -> Judged:
+    """A criterion (alternatives joined by "or", maybe a condition) judged for one patient."""
+    outcomes = [evaluate(r, f) for r in c.any_of]
+    label = " or ".join(describe(r) for r in c.any_of)
+    met = [o for o in outcomes if o.status == "met"]
+    unknown = [o for o in outcomes if o.status == "unknown"]
+    if met:
+        status: Status3 = "met"
+        note = met[0].note
+    elif unknown:
+        status, note = "unknown", "; ".join(o.note for o in unknown)
+    else:
+        status, note = "not-met", "; ".join(o.note for o in outcomes)
+    question = None
+    if status == "unknown":
+        asks = [o.question for o in unknown if o.question]
+        question = asks[0] if len(asks) == 1 else (
+            f"Which of these applies: {label.lower()}? The study needs one of them.")
+    if c.when is not None and status != "met":
+        cond = evaluate(c.when, f)
+        when = describe(c.when)
+        label = f"{label} (if {when.lower()})"
+        if cond.status == "not-met":
+            return Judged(c, "met", label, f"does not apply: {cond.note}", None)
+        if cond.status == "unknown":
+            return Judged(c, "unknown", label, f"{note}; {cond.note}",
+                          f"{cond.question or when + '?'} If so, the study also needs: "
+                          f"{describe(c.any_of[0]).lower()}.")
+    elif c.when is not None:
+        label = f"{label} (if {describe(c.when).lower()})"
+    return Judged(c, status, label, note, question)

@@ -1,0 +1,313 @@
+"""The local trial snapshot: one SQLite file, replaced whole on every import.
+
+Crash safety: an import builds the new snapshot in a temporary file in the
+same directory (starting from a copy of the current one unless ``replace``),
+fsyncs it, then ``os.replace``-s it over the old file and fsyncs the directory.
+Until that rename the old snapshot is untouched and answers queries; a crash
+leaves at worst a stray temporary file, removed by the next import.
+
+Speed: the hard filters (ALL flag, status, age bounds in years, sex) are
+indexed columns, and eligibility criteria are stored already recognised, one
+row per criterion, so a match runs SQL and builds small objects: it parses no
+JSON and no text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import tempfile
+import urllib.parse
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from allnav.problems import InputError, Problem
+from allnav.trials.ctgov import parse_study
+from allnav.trials.model import OPEN_STATUSES, AgeLimit, Criterion, Requirement, Site, Study
+
+SCHEMA_VERSION = "1"
+_SEP = "\x1f"  # joins short lists (phases, conditions) in one column
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE studies (
+    nct_id TEXT PRIMARY KEY, is_all INTEGER NOT NULL, status TEXT NOT NULL,
+    min_age REAL, max_age REAL, min_age_text TEXT, max_age_text TEXT, sex TEXT NOT NULL,
+    last_update TEXT, title TEXT NOT NULL, official_title TEXT, acronym TEXT, phases TEXT,
+    conditions TEXT, mesh_terms TEXT, sponsor TEXT, interventions TEXT,
+    unrecognised INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX studies_match ON studies (is_all, status, min_age, max_age, sex);
+CREATE TABLE criteria (nct_id TEXT NOT NULL, ord INTEGER NOT NULL, section TEXT NOT NULL,
+    sentence TEXT NOT NULL, any_of TEXT NOT NULL, when_key TEXT, PRIMARY KEY (nct_id, ord))
+    WITHOUT ROWID;
+CREATE TABLE sites (nct_id TEXT NOT NULL, ord INTEGER NOT NULL, facility TEXT, city TEXT,
+    state TEXT, country TEXT, status TEXT, lat REAL, lon REAL, PRIMARY KEY (nct_id, ord))
+    WITHOUT ROWID;
+CREATE INDEX sites_city ON sites (city COLLATE NOCASE);
+CREATE INDEX sites_state ON sites (state COLLATE NOCASE);
+CREATE INDEX sites_country ON sites (country COLLATE NOCASE);
+"""
+_STUDY_COLS = ("nct_id, is_all, status, min_age, max_age, min_age_text, max_age_text, sex, "
+               "last_update, title, official_title, acronym, phases, conditions, mesh_terms, "
+               "sponsor, interventions, unrecognised")
+
+
+def default_store_path(env: Mapping[str, str]) -> Path:
+    """``$ALLNAV_HOME/trials.sqlite``; ALLNAV_HOME defaults to ``~/.local/share/allnav``."""
+    home = env.get("ALLNAV_HOME") or str(Path("~/.local/share/allnav").expanduser())
+    return Path(home) / "trials.sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did. Carries NCT ids and counts only, never patient data."""
+
+    read: int
+    written: int
+    kept_newer: int
+    total: int
+    all_studies: int
+    duplicates: tuple[str, ...]
+    skipped: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+
+def _fsync(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _clean_stale(path: Path) -> None:
+    """Remove temporary files left by imports whose process has died."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        m = re.search(r"\.(\d+)\.tmp$", tmp.name)
+        if not m:
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # alive, another user's
+
+
+def _join(items: Iterable[str]) -> str:
+    return _SEP.join(items)
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(text.split(_SEP)) if text else ()
+
+
+def _write(conn: sqlite3.Connection, s: Study) -> None:
+    for table in ("studies", "criteria", "sites"):
+        conn.execute(f"DELETE FROM {table} WHERE nct_id = ?", (s.nct_id,))
+    conn.execute(
+        f"INSERT INTO studies ({_STUDY_COLS}) VALUES ({', '.join('?' * 18)})",
+        (s.nct_id, int(s.is_all), s.status, s.min_age.years if s.min_age else None,
+         s.max_age.years if s.max_age else None, s.min_age.text if s.min_age else None,
+         s.max_age.text if s.max_age else None, s.sex, s.last_update, s.title, s.official_title,
+         s.acronym, _join(s.phases), _join(s.conditions), _join(s.mesh_terms), s.sponsor,
+         _join(s.interventions), s.unrecognised))
+    conn.executemany(
+        "INSERT INTO criteria VALUES (?, ?, ?, ?, ?, ?)",
+        [(s.nct_id, i, c.section, c.sentence, "|".join(r.key for r in c.any_of),
+          c.when.key if c.when else None) for i, c in enumerate(s.criteria)])
+    conn.executemany(
+        "INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(s.nct_id, i, x.facility, x.city, x.state, x.country, x.status, x.lat, x.lon)
+         for i, x in enumerate(s.sites)])
+
+
+def import_studies(path: Path, records: Iterable[tuple[str, object]], *, replace: bool = False,
+                   imported_at: str | None = None) -> ImportReport:
+    """Parse ``(source, record)`` pairs into a new snapshot at ``path``, atomically.
+
+    Unless ``replace``, the new snapshot starts from the current one. Of several
+    versions of one NCT id the one with the latest lastUpdatePostDate is kept
+    (the later one on a tie) and the duplicate is reported. Any exception (a file
+    that is not JSON, a full disk, a kill) leaves the current snapshot as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{os.getpid()}.tmp",
+                                dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        conn = sqlite3.connect(tmp)
+        if path.exists() and not replace:
+            with contextlib.closing(_connect_ro(path)) as src:
+                _check(src, path)
+                src.backup(conn)
+        else:
+            conn.executescript(_SCHEMA)
+            conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        # Durability comes from fsync + rename, not from a journal inside the temporary file.
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        report = _load(conn, records)
+        if imported_at:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('imported_at', ?)", (imported_at,))
+        conn.commit()
+        total, n_all = conn.execute("SELECT count(*), coalesce(sum(is_all), 0) FROM studies"
+                                    ).fetchone()
+        conn.close()
+        _fsync(tmp)
+        os.replace(tmp, path)
+        _fsync(path.parent, directory=True)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    return ImportReport(report[0], report[1], report[2], total, n_all, report[3], report[4],
+                        report[5])
+
+
+def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]]
+          ) -> tuple[int, int, int, tuple[str, ...], tuple[Problem, ...], tuple[Problem, ...]]:
+    read = written = kept = 0
+    seen: dict[str, list[str]] = {}
+    skipped: list[Problem] = []
+    warnings: list[Problem] = []
+    for source, raw in records:
+        read += 1
+        study, problems = parse_study(raw, source)
+        if study is None:
+            skipped += problems
+            continue
+        warnings += problems
+        date = study.last_update or ""
+        seen.setdefault(study.nct_id, []).append(f"{date or 'no date'} ({source})")
+        row = conn.execute("SELECT last_update FROM studies WHERE nct_id = ?",
+                           (study.nct_id,)).fetchone()
+        if row is not None and (row[0] or "") > date:
+            kept += 1
+            continue
+        _write(conn, study)
+        written += 1
+    dups = []
+    for nct, versions in seen.items():
+        if len(versions) > 1:
+            last = conn.execute("SELECT last_update FROM studies WHERE nct_id = ?",
+                                (nct,)).fetchone()[0]
+            dups.append(f"{nct} appears {len(versions)} times ({'; '.join(versions)}); kept the "
+                        f"version last updated {last or 'with no date'}")
+    return read, written, kept, tuple(dups), tuple(skipped), tuple(warnings)
+
+
+def _connect_ro(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro", uri=True)
+
+
+def _check(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    except sqlite3.DatabaseError:
+        row = None
+    if row is None or row[0] != SCHEMA_VERSION:
+        raise InputError([Problem("store", ("--store",), f"{path} is not an ALL Navigator trial "
+                                  "store of this version; import again with --replace")])
+
+
+class TrialStore:
+    """A read-only view of one snapshot."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise InputError([Problem("store", ("--store",), f"no trial store at {path}; run "
+                                      "'allnav trials import FILES' or 'allnav trials update' "
+                                      "first")])
+        self.path = path
+        self._conn = _connect_ro(path)
+        _check(self._conn, path)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def __enter__(self) -> TrialStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def info(self) -> dict[str, object]:
+        """Counts and the import time, for the output header."""
+        total, n_all = self._conn.execute(
+            "SELECT count(*), coalesce(sum(is_all), 0) FROM studies").fetchone()
+        at = self._conn.execute("SELECT value FROM meta WHERE key = 'imported_at'").fetchone()
+        return {"path": str(self.path), "studies": total, "all_studies": n_all,
+                "imported_at": at[0] if at else None}
+
+    def candidates(self, age: float | None = None, sex: str | None = None, *,
+                   all_statuses: bool = False) -> list[Study]:
+        """ALL studies that pass the indexed hard filters for this age and sex (a filter
+        whose fact is unknown is not applied); open studies only unless ``all_statuses``."""
+        where = ["is_all = 1"]
+        args: list[object] = []
+        if not all_statuses:
+            where.append(f"status IN ({', '.join('?' * len(OPEN_STATUSES))})")
+            args += OPEN_STATUSES
+            if age is not None:
+                where.append("(min_age IS NULL OR min_age <= ?) AND (max_age IS NULL OR max_age > ?)")
+                args += [age, age]
+            if sex is not None:
+                where.append("sex IN ('ALL', ?)")
+                args.append(sex.upper())
+        return self._studies(" AND ".join(where), args)
+
+    def get(self, nct_ids: Iterable[str]) -> list[Study]:
+        """The studies with these NCT ids that the store holds."""
+        ids = sorted(set(nct_ids))
+        return self._studies(f"nct_id IN ({', '.join('?' * len(ids))})", ids) if ids else []
+
+    def sites_named(self, names: Iterable[str]) -> list[Site]:
+        """Sites whose city, state or country is one of ``names`` (any case)."""
+        ns = sorted({n.casefold() for n in names})
+        if not ns:
+            return []
+        q = ", ".join("?" * len(ns))
+        rows = self._conn.execute(
+            f"SELECT DISTINCT facility, city, state, country, status, lat, lon FROM sites WHERE "
+            f"city COLLATE NOCASE IN ({q}) OR state COLLATE NOCASE IN ({q}) OR "
+            f"country COLLATE NOCASE IN ({q})", ns * 3)
+        return [Site(*r) for r in rows]
+
+    def ids(self) -> list[str]:
+        """Every NCT id in the store, sorted."""
+        return [r[0] for r in self._conn.execute("SELECT nct_id FROM studies ORDER BY nct_id")]
+
+    def _studies(self, where: str, args: Sequence[object]) -> list[Study]:
+        crit: dict[str, list[Criterion]] = {}
+        for nct, section, sentence, any_of, when in self._conn.execute(
+                f"SELECT c.nct_id, c.section, c.sentence, c.any_of, c.when_key FROM criteria c "
+                f"JOIN studies USING (nct_id) WHERE {where} ORDER BY c.nct_id, c.ord", args):
+            crit.setdefault(nct, []).append(Criterion(
+                section, sentence, tuple(Requirement.from_key(k) for k in any_of.split("|")),
+                Requirement.from_key(when) if when else None))
+        sites: dict[str, list[Site]] = {}
+        for row in self._conn.execute(
+                f"SELECT s.nct_id, s.facility, s.city, s.state, s.country, s.status, s.lat, s.lon "
+                f"FROM sites s JOIN studies USING (nct_id) WHERE {where} ORDER BY s.nct_id, s.ord",
+                args):
+            sites.setdefault(row[0], []).append(Site(*row[1:]))
+        out = []
+        for r in self._conn.execute(f"SELECT {_STUDY_COLS} FROM studies WHERE {where}", args):
+            out.append(Study(
+                nct_id=r[0], is_all=bool(r[1]), status=r[2],
+                min_age=AgeLimit(r[3], r[5]) if r[3] is not None else None,
+                max_age=AgeLimit(r[4], r[6]) if r[4] is not None else None, sex=r[7],
+                last_update=r[8], title=r[9], official_title=r[10], acronym=r[11],
+                phases=_split(r[12]), conditions=_split(r[13]), mesh_terms=_split(r[14]),
+                sponsor=r[15], interventions=_split(r[16]), unrecognised=r[17],
+                criteria=tuple(crit.get(r[0], ())), sites=tuple(sites.get(r[0], ()))))
+        return out
+
