@@ -1,0 +1,62 @@
+"""``allnav serve``: the web app (CDS Hooks, JSON API, web pages) under uvicorn."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import sys
+
+import typer
+
+from allnav.cli._app import app
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on.", min=1, max=65535),
+    config: str | None = typer.Option(
+        None, "--config", help="Config file (TOML or YAML); default $ALLNAV_CONFIG."),
+    insecure_demo: bool = typer.Option(
+        False, "--insecure-demo",
+        help="Accept CDS Hooks calls WITHOUT verifying their JWT. Local demos only: "
+        "listens on loopback only and marks every response."),
+) -> None:
+    """Start the app: CDS Hooks service, JSON API (see docs/cds-hooks.md)."""
+    # Imported here so that other commands do not pay for the web stack.
+    import uvicorn
+
+    from allnav.web.app import create_app
+    from allnav.web.http import DEMO_WARNING
+    from allnav.web.settings import CONFIG_ENV, ConfigError, describe_problems, load_settings
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as e:
+        typer.echo(f"The config file is invalid ({e.source}):", err=True)
+        for line in describe_problems(e):
+            typer.echo(f"  {line}", err=True)
+        raise typer.Exit(2) from None
+    if insecure_demo:
+        if not _is_loopback(host):
+            typer.echo("--insecure-demo listens on a loopback address only (e.g. 127.0.0.1)",
+                       err=True)
+            raise typer.Exit(2)
+        settings = dataclasses.replace(settings, insecure_demo=True, fhir_allow_http=True)
+        bar = "!" * 78
+        typer.echo(f"{bar}\n!! WARNING: {DEMO_WARNING}\n{bar}", err=True)
+    elif not settings.issuers:
+        typer.echo("warning: no trusted EHR issuers are configured; every CDS Hooks call "
+                   f"will get 401 (give --config or set ${CONFIG_ENV})", err=True)
+    web_app = create_app(settings)
+    uvicorn.run(web_app, host=host, port=port, log_level="info", server_header=False)
+    sys.exit(0)

@@ -1,0 +1,96 @@
+"""The JSON API: plain facts in (format v1, docs/facts.md), the assessment JSON out.
+
+No patient identifiers are involved, so no JWT: this is what the web decision aid
+calls. Bad facts get 422 with every problem (type, loc, msg); a body that is not a
+JSON object gets 400.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import JSONResponse, Response
+
+from allnav.engine import assess
+from allnav.facts import FIELDS, TOP_LEVEL_KEYS, FieldSpec
+from allnav.facts_reader import read_facts
+from allnav.problems import InputError, Problem
+from allnav.render.json_report import assessment_to_dict
+from allnav.web import openapi
+from allnav.web.cds_models import ProblemList
+from allnav.web.deps import state
+from allnav.web.http import BadRequest, problems_response, read_json
+
+router = APIRouter(tags=["JSON API"])
+_PROBLEMS = openapi.schema_ref(ProblemList)
+_UNKNOWN = {"type": "string", "enum": ["unknown"]}
+
+
+def _field_schema(spec: FieldSpec) -> dict[str, Any]:
+    out: dict[str, Any]
+    if spec.kind == "choice":
+        out = {"type": "string", "enum": list(spec.choices)}
+    elif spec.kind in ("number", "integer"):
+        out = {"type": spec.kind, "minimum": spec.minimum, "maximum": spec.maximum}
+    elif spec.kind == "boolean":
+        out = {"type": "boolean"}
+    elif spec.kind == "date":
+        out = {"type": "string", "format": "date"}
+    elif spec.kind == "choice-list":
+        out = {"type": "array", "items": {"type": "string", "enum": list(spec.choices)}}
+    else:
+        out = {"type": "array", "items": {"type": "string", "pattern": "^[A-Z][0-9]{2,4}[A-Z*]$"}}
+    return {"anyOf": [out, _UNKNOWN, {"type": "null"}], "description": spec.description}
+
+
+def facts_schema() -> dict[str, Any]:
+    """The JSON Schema of facts format v1, from the same table the reader uses."""
+    props: dict[str, Any] = {
+        "facts_format": {"type": "integer", "enum": [1]},
+        "description": {"type": "string"},
+    }
+    symptoms: dict[str, Any] = {}
+    for name, spec in FIELDS.items():
+        if name.startswith("symptoms."):
+            symptoms[name.split(".", 1)[1]] = _field_schema(spec)
+        else:
+            props[name] = _field_schema(spec)
+    props["symptoms"] = {"type": "object", "properties": symptoms, "additionalProperties": False}
+    assert set(TOP_LEVEL_KEYS) <= set(props)
+    return {"type": "object", "title": "Facts (format v1)", "properties": props,
+            "additionalProperties": False}
+
+
+@router.post(
+    "/api/assess",
+    summary="Assess a patient's facts",
+    responses={
+        200: openapi.json_response("The assessment (docs/assessment-json.md)",
+                                   {"type": "object"}),
+        400: openapi.json_response("The body is not a JSON object", _PROBLEMS),
+        413: openapi.json_response("The body is too large", _PROBLEMS),
+        415: openapi.json_response("The body is not JSON", _PROBLEMS),
+        422: openapi.json_response("The facts have problems", _PROBLEMS),
+    },
+    openapi_extra=openapi.json_body(facts_schema(), "Patient facts, format v1"),
+)
+async def assess_facts(request: Request) -> Response:
+    st = state(request)
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise BadRequest([Problem("type", (), "the facts must be a JSON object of field: "
+                                  "value pairs (see docs/facts.md)")])
+    today = st.settings.today()
+    try:
+        facts, warnings = read_facts(data, default_as_of=today)
+    except InputError as e:
+        return problems_response(e.problems, 422)
+    result = assess(st.pathway, facts, facts.as_of or today, warnings)
+    return JSONResponse(assessment_to_dict(result, st.pathway))
+
+
+@router.get("/healthz", summary="Liveness", tags=["Operations"],
+            responses={200: openapi.json_response("Alive", {"type": "object"})})
+async def healthz() -> Response:
+    return JSONResponse({"status": "ok"})

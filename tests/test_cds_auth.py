@@ -1,0 +1,217 @@
+"""The JWT every CDS Hooks call carries: what is accepted and what gets a bare 401."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import jwt
+import pytest
+from fastapi import FastAPI
+
+from allnav.web.app import create_app
+from allnav.web.jwt_auth import JtiCache
+from allnav.web.settings import Issuer
+
+from .ehr_harness import BASE, SERVICE, SERVICE_PATH, Ehr, full_prefetch, hook_request, rsa_ehr, send
+
+DISCOVERY = BASE + "/cds-services"
+ENDPOINT = BASE + SERVICE_PATH
+
+
+@pytest.fixture(scope="module")
+def ehr() -> Ehr:
+    return Ehr()
+
+
+@pytest.fixture
+def app(ehr: Ehr) -> FastAPI:
+    return create_app(ehr.settings())
+
+
+def post(app: FastAPI, token: str | None, path: str = SERVICE_PATH) -> Any:
+    return send(app, "POST", path, token=token, json_body=hook_request(full_prefetch(5)))
+
+
+def assert_refused(response: Any) -> None:
+    """401 with nothing that says why."""
+    assert response.status_code == 401
+    assert response.content == b""
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_valid_token_is_accepted(app: FastAPI, ehr: Ehr) -> None:
+    r = post(app, ehr.token(ENDPOINT))
+    assert r.status_code == 200
+    assert r.json()["cards"]
+
+
+def test_aud_may_be_a_list_holding_the_endpoint(app: FastAPI, ehr: Ehr) -> None:
+    assert post(app, ehr.token([ENDPOINT])).status_code == 200
+
+
+def test_discovery_needs_a_token_for_its_own_url(app: FastAPI, ehr: Ehr) -> None:
+    assert_refused(send(app, "GET", "/cds-services"))
+    assert_refused(send(app, "GET", "/cds-services", token=ehr.token(ENDPOINT)))
+    r = send(app, "GET", "/cds-services", token=ehr.token(DISCOVERY))
+    assert r.status_code == 200
+    assert r.json()["services"][0]["id"] == SERVICE
+
+
+def test_public_discovery_is_an_explicit_setting(ehr: Ehr) -> None:
+    app = create_app(ehr.settings(public_discovery=True))
+    assert send(app, "GET", "/cds-services").status_code == 200
+    assert_refused(post(app, None))
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["no-token", "not-bearer", "garbage", "expired", "future-iat", "wrong-aud", "aud-of-other-endpoint",
+     "aud-with-query", "wrong-issuer", "alg-none", "hs256", "unknown-kid", "no-kid", "no-jti", "no-exp",
+     "no-iat", "too-long-lived", "typ-not-jwt", "other-key-same-kid", "es256"],
+)
+def test_bad_tokens_get_a_bare_401(app: FastAPI, ehr: Ehr, case: str,
+                                   caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="allnav.web")
+    now = int(time.time())
+    other = Ehr(iss=ehr.iss, kid=ehr.kid)  # same names, a different private key
+    tokens: Mapping[str, str | None] = {
+        "no-token": None,
+        "not-bearer": "x",
+        "garbage": "not.a.jwt",
+        "expired": ehr.token(ENDPOINT, exp=now - 120, iat=now - 420),
+        "future-iat": ehr.token(ENDPOINT, iat=now + 600, exp=now + 900),
+        "wrong-aud": ehr.token("https://elsewhere.test/cds-services/" + SERVICE),
+        "aud-of-other-endpoint": ehr.token(DISCOVERY),
+        "aud-with-query": ehr.token(ENDPOINT + "?x=1"),
+        "wrong-issuer": Ehr(iss="https://intruder.test").token(ENDPOINT),
+        "alg-none": ehr.none_token(ENDPOINT),
+        "hs256": ehr.hs256_token(ENDPOINT),
+        "unknown-kid": Ehr(iss=ehr.iss).token(ENDPOINT),
+        "no-kid": ehr.token(ENDPOINT, headers={"kid": None}),
+        "no-jti": ehr.token(ENDPOINT, jti=None),
+        "no-exp": ehr.token(ENDPOINT, exp=None),
+        "no-iat": ehr.token(ENDPOINT, iat=None),
+        "too-long-lived": ehr.token(ENDPOINT, exp=now + 2 * 86400),
+        "typ-not-jwt": ehr.token(ENDPOINT, headers={"typ": "at+jwt"}),
+        "other-key-same-kid": other.token(ENDPOINT),
+        "es256": jwt.encode(ehr.claims(ENDPOINT), _p256_key(), algorithm="ES256",
+                            headers={"kid": ehr.kid}),
+    }
+    token = tokens[case]
+    if case == "not-bearer":
+        r = send(app, "POST", SERVICE_PATH, json_body=hook_request(full_prefetch(5)),
+                 headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    else:
+        r = post(app, token)
+    assert_refused(r)
+    # The reason is logged for the operator (and is the one this case is about).
+    reasons = [rec.getMessage() for rec in caplog.records if "refused" in rec.getMessage()]
+    assert reasons == [f"CDS call refused: {REASONS[case]}"]
+
+
+REASONS = {
+    "no-token": "no bearer token", "not-bearer": "no bearer token", "garbage": "not a JWT",
+    "expired": "expired", "future-iat": "invalid (ImmatureSignatureError)", "wrong-aud": "wrong audience",
+    "aud-of-other-endpoint": "wrong audience", "aud-with-query": "wrong audience",
+    "wrong-issuer": "issuer not allowed", "alg-none": "algorithm not allowed", "hs256": "algorithm not allowed",
+    "unknown-kid": "unknown kid", "no-kid": "no kid", "no-jti": "invalid (MissingRequiredClaimError)",
+    "no-exp": "invalid (MissingRequiredClaimError)", "no-iat": "invalid (MissingRequiredClaimError)",
+    "too-long-lived": "lifetime too long", "typ-not-jwt": "typ is not JWT", "other-key-same-kid": "bad signature",
+    "es256": "algorithm not allowed",
+}
+
+
+def _p256_key() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def test_a_replayed_token_is_refused(app: FastAPI, ehr: Ehr) -> None:
+    token = ehr.token(ENDPOINT)
+    assert post(app, token).status_code == 200
+    assert_refused(post(app, token))
+
+
+def test_replay_is_per_issuer_and_jti(ehr: Ehr) -> None:
+    second = Ehr(iss="https://second-ehr.test")
+    settings = ehr.settings()
+    app = create_app(replace(settings, issuers={**settings.issuers, second.iss: second.issuer()}))
+    assert post(app, ehr.token(ENDPOINT, jti="same")).status_code == 200
+    assert post(app, second.token(ENDPOINT, jti="same")).status_code == 200
+    assert_refused(post(app, ehr.token(ENDPOINT, jti="same")))
+
+
+def test_rs384_is_accepted(ehr: Ehr) -> None:
+    key, issuer, kid = rsa_ehr()
+    app = create_app(replace(ehr.settings(), issuers={issuer.iss: issuer}))
+    token = jwt.encode(Ehr(iss=issuer.iss).claims(ENDPOINT), key, algorithm="RS384",
+                       headers={"kid": kid, "typ": "JWT"})
+    assert post(app, token).status_code == 200
+    token256 = jwt.encode(Ehr(iss=issuer.iss).claims(ENDPOINT), key, algorithm="RS256",
+                          headers={"kid": kid, "typ": "JWT"})
+    assert_refused(post(app, token256))
+
+
+def test_tenant_allowlist(ehr: Ehr) -> None:
+    app = create_app(replace(ehr.settings(), issuers={ehr.iss: ehr.issuer(tenants=("hospital-a",))}))
+    assert post(app, ehr.token(ENDPOINT, tenant="hospital-a")).status_code == 200
+    assert_refused(post(app, ehr.token(ENDPOINT, tenant="hospital-b")))
+    assert_refused(post(app, ehr.token(ENDPOINT)))
+
+
+def test_configured_base_url_is_the_audience(ehr: Ehr) -> None:
+    app = create_app(ehr.settings(base_url="https://allnav.example.org"))
+    assert_refused(post(app, ehr.token(ENDPOINT)))
+    r = post(app, ehr.token("https://allnav.example.org" + SERVICE_PATH))
+    assert r.status_code == 200
+    links = [link["url"] for card in r.json()["cards"] for link in card["links"]]
+    assert links
+    assert all(url.startswith("https://allnav.example.org/clinician") for url in links)
+
+
+class RecordingFetcher:
+    """Serves a JWK Set from memory for an allowlisted jku; nothing leaves the process."""
+
+    def __init__(self, jwks: Mapping[str, Any]) -> None:
+        self.jwks = jwks
+        self.urls: list[str] = []
+
+    async def __call__(self, url: str) -> Mapping[str, Any]:
+        self.urls.append(url)
+        return self.jwks
+
+
+def test_jku_is_only_honoured_when_allowlisted(ehr: Ehr) -> None:
+    rotated = Ehr(iss=ehr.iss)  # a new key the service has not been given
+    jku = "https://ehr.test/.well-known/jwks.json"
+    fetcher = RecordingFetcher(rotated.jwks())
+    issuer = Issuer(ehr.iss, ehr.jwks(), jku=(jku,))
+    app = create_app(replace(ehr.settings(), issuers={ehr.iss: issuer}, jwks_fetcher=fetcher))
+
+    assert_refused(post(app, rotated.token(ENDPOINT, headers={"jku": "https://evil.test/jwks.json"})))
+    assert fetcher.urls == []
+    assert_refused(post(app, rotated.token(ENDPOINT)))  # no jku: the configured keys only
+    assert fetcher.urls == []
+    assert post(app, rotated.token(ENDPOINT, headers={"jku": jku})).status_code == 200
+    assert fetcher.urls == [jku]
+    assert post(app, rotated.token(ENDPOINT, headers={"jku": jku})).status_code == 200
+    assert fetcher.urls == [jku]  # cached
+    # A configured key is used without any fetch, whatever the jku.
+    assert post(app, ehr.token(ENDPOINT, headers={"jku": jku})).status_code == 200
+    assert fetcher.urls == [jku]
+
+
+def test_jti_cache_forgets_expired_entries_and_fails_closed_when_full() -> None:
+    cache = JtiCache(max_size=2)
+    assert cache.add("a", expires_at=100, now=0)
+    assert not cache.add("a", expires_at=100, now=50)
+    assert cache.add("b", expires_at=200, now=50)
+    assert not cache.add("c", expires_at=300, now=60)  # full of live entries: refuse
+    assert cache.add("c", expires_at=300, now=150)  # "a" expired and was dropped
+    assert len(cache) == 2
+    assert not cache.add("b", expires_at=200, now=150)
