@@ -124,7 +124,7 @@ def _warn(problems: list[Problem], type_: str, loc: Loc, msg: str, **ctx: object
 def _bundle_entries(bundle: Mapping[str, Any], loc: Loc, problems: list[Problem], depth: int,
                     ) -> Iterator[Raw]:
     btype = bundle.get("type")
-    if btype not in _BUNDLE_TYPES:
+    if not (isinstance(btype, str) and btype in _BUNDLE_TYPES):
         _warn(problems, "fhir_bundle_type", (*loc, "type"),
               f"Bundle type '{btype}' is not a set of patient records; its resources are read "
               "as they are")
@@ -237,7 +237,8 @@ def _other_patient(res: Mapping[str, Any], patient: str) -> bool:
 def _outcome(item: Item, problems: list[Problem]) -> None:
     for issue in map(as_map, as_list(item.res.get("issue"))):
         if issue is not None and issue.get("severity") in ("fatal", "error", "warning"):
+            code = issue.get("code") if isinstance(issue.get("code"), str) else "unknown"
             _warn(problems, "fhir_server_outcome", item.loc,
-                  f"the server reported a problem ({issue.get('severity')}: "
-                  f"{issue.get('code')}); some records may be missing", resource=item.ref)
+                  f"the server reported a problem ({issue.get('severity')}: {code}); some "
+                  "records may be missing", resource=item.ref)
             return

@@ -88,6 +88,11 @@ class Reading:
         return (self.when or _EARLIEST, self.order)
 
 
+def _text(raw: object) -> str:
+    """A code element as text for set look-ups; anything else (even a list) as ''."""
+    return raw if isinstance(raw, str) else ""
+
+
 def short_ref(raw: object) -> str | None:
     """``Type/id`` from a relative, absolute or versioned reference; ``None`` otherwise."""
     if not isinstance(raw, str):
@@ -176,7 +181,7 @@ class Deriver:
 
     def observation(self, item: Item) -> None:
         res, book = item.res, self.book
-        if res.get("status") in _OBS_SKIP:
+        if _text(res.get("status")) in _OBS_SKIP:
             return
         concepts: dict[str, Concept] = {}
         for key in concept_keys(book, res.get("code")):
@@ -208,9 +213,10 @@ class Deriver:
     def treatment(self, item: Item, rtype: str) -> None:
         res = item.res
         status = res.get("status")
-        if status is not None and status not in _TREATMENT_OK[rtype]:
+        if status is not None and _text(status) not in _TREATMENT_OK[rtype]:
             return
-        if rtype == "MedicationRequest" and res.get("intent") not in (None, *_ORDER_INTENTS):
+        intent = res.get("intent")
+        if rtype == "MedicationRequest" and intent is not None and _text(intent) not in _ORDER_INTENTS:
             return
         when, _, _ = first_when(res, *_TREATMENT_WHEN[rtype], use_start=True)
         if self.is_future(when):

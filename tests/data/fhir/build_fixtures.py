@@ -103,7 +103,8 @@ def relapsed_b_all() -> R:
     return bundle("collection", [
         patient(p, "1984-03-12", "female"),
         condition("rr-ball-1-dx", p, {
-            "coding": [{"system": SCT, "code": "277571004", "display": "B-cell acute lymphoblastic leukemia (disorder)"},
+            "coding": [{"system": SCT, "code": "277571004",
+                        "display": "B-cell acute lymphoblastic leukemia (disorder)"},
                        {"system": ICD10CM, "code": "C91.02", "display": "Acute lymphoblastic leukemia, in relapse"}],
             "text": "B-ALL, first relapse"}, "relapse", "2024-05-02", "2026-11-20"),
         obs("rr-ball-1-bcrabl", p, cc(LNC, "21821-4", "t(9;22)(q34.1;q11)(ABL1,BCR) fusion transcript [Presence] "
