@@ -78,8 +78,8 @@ _NTH_RELAPSE = re.compile(
     r"(?:>=\s*)?\b(first|second|third|fourth|1st|2nd|3rd|4th)\s*(?:(or|and)\s+(?:greater|later|"
     r"subsequent|higher|more|beyond|further)\s+|\+\s*)?(?:bone marrow\s+|marrow\s+|morphologic\s+)?"
     r"relapse", _FLAGS)
-_CR1 = re.compile(r"(?:first\s+)?(?:remission|cr1|cr)\s*(?:duration\s+)?(?:of\s+)?(?:<|<=)\s*"
-                  r"(\d{1,2})\s*months", _FLAGS)
+_CR1 = re.compile(r"(?:first\s+)?(?:remission|cr1|cr)\b[^<>\d]{0,30}?(?:<|<=)\s*(\d{1,2})\s*months",
+                  _FLAGS)
 _PRIMARY_REF = re.compile(
     r"\bprimary(?:[- ]|\s+induction\s+)?(?:refractory|refractoriness|failure)\b|"
     r"\binduction failure\b|\bfailed to achieve (?:an?\s+)?(?:cr|complete remission)|"
@@ -129,7 +129,7 @@ def detect_disease(s: str) -> list[Hit]:
             add(m, "relapsed")
     for m in _PRIMARY_REF.finditer(s):
         if free(m):
-            add(m, "refractory")
+            add(m, "primary-refractory")
     for m in _LINES.finditer(s):
         if free(m) and not re.search(r"\b(?:tki|tyrosine)", s[m.start():m.end() + 12], _FLAGS):
             add(m, f"lines>={number_word((m.group(1) or m.group(2)).lower())}")
@@ -236,7 +236,7 @@ _B = re.compile(r"\bb[- ]?(?:cell\s+)?(?:precursor\s+|lineage\s+|progenitor\s+)?
                 r"lymphoblastic|lymphoblastic)\b|\bbcp[- ]?all\b|\bpre-?b[- ]?(?:cell\s+)?(?:all|"
                 r"acute)\b|\bprecursor b[- ]cell\b|\bb[- ]cell precursor\b|\bb[- ]lineage\b",
                 _FLAGS)
-_T = re.compile(r"\bt-all\b|\bt-lbl\b|\bt[- ](?:cell\s+)?(?:lineage\s+)?(?:acute lymphoblastic|"
+_T = re.compile(r"\bt-all\b|\bt-lbl\b|\bt[- ]cell\s+all\b|\bt[- ](?:cell\s+)?(?:lineage\s+)?(?:acute lymphoblastic|"
                 r"lymphoblastic)\b|\bearly t[- ]cell precursor\b|\betp[- ]all\b|\bt[- ]lineage\b",
                 _FLAGS)
 

@@ -82,6 +82,12 @@ def evaluate_disease(req: Requirement, f: Facts) -> Outcome:
         return _relapsed(f, need)
     if e == "refractory":
         return _refractory(f, need)
+    if e == "primary-refractory":
+        if f.disease_status is None:
+            return Outcome("unknown", "disease status is not known", _Q_STATUS.format(need=need))
+        # Once in remission (relapsed or not) the disease is no longer primary refractory.
+        return Outcome("met" if f.disease_status == "primary-refractory" else "not-met",
+                       f"disease status is {f.disease_status}")
     if e.startswith("relapse>="):
         return _nth(f, int(e[9:]), need)
     if e.startswith("first-relapse"):

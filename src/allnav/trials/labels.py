@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from allnav.trials.model import Requirement
 
 #: Treatment kinds: how to name the treatment, and the facts values that mean it was given.
@@ -18,6 +20,7 @@ DRUGS: dict[str, tuple[str, tuple[str, ...]]] = {
 _FIXED = {
     "disease=relapsed": "Leukemia has come back (relapsed)",
     "disease=refractory": "Leukemia did not respond to treatment (refractory)",
+    "disease=primary-refractory": "Leukemia never went into remission (primary refractory)",
     "disease=first-relapse": "First relapse",
     "disease=after-hsct": "Relapse after an allogeneic stem cell transplant",
     "disease=mrd-positive": "Measurable residual disease (MRD) in remission",
@@ -32,6 +35,7 @@ _FIXED = {
     "kmt2a=not-rearranged": "No KMT2A (MLL) rearrangement",
     "cns=no-active": "No active leukemia in the brain or spinal fluid (CNS)",
     "sex=FEMALE": "Women only", "sex=MALE": "Men only",
+    "record=criteria": "The study record lists eligibility criteria",
 }
 
 
@@ -46,7 +50,8 @@ def describe(req: Requirement) -> str:
                 "none-recent": f"Has not had {drug} recently (the study sets a time limit)",
                 "conditional": f"Earlier {drug} is accepted only under conditions"}.get(
                     expect, f"Has had at least {expect[2:]} different TKIs")
-    n = expect.lstrip("<>=")
+    found = re.search(r"(\d+(?:\.\d+)?)$", expect)
+    n = found.group(1) if found else expect
     if kind == "disease":
         if expect.startswith("relapse>="):
             return {"2": "Second or later relapse", "3": "Third or later relapse"}.get(

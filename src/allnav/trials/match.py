@@ -79,8 +79,8 @@ def _structured(study: Study, facts: Facts) -> tuple[list[str], list[Judged]]:
         span = (f"{lo.text} and over" if lo and not hi else f"up to {hi.text}" if hi and not lo
                 else f"{lo.text} to {hi.text}" if lo and hi else "")
         crit = Criterion("inclusion", f"Study record: ages {span}",
-                         (Requirement("age", f">={lo.years:g}" if lo else f"<{hi.years:g}" if hi
-                                      else ""),))
+                         (Requirement("study_age", f"{lo.years if lo else 0:g}-"
+                                      f"{hi.years if hi else 'any'}"),))
         label = f"Age limits in the study record: {span}"
         age = facts.age_years
         if age is None:
@@ -92,7 +92,7 @@ def _structured(study: Study, facts: Facts) -> tuple[list[str], list[Judged]]:
             rows.append(Judged(crit, "met", label, f"the patient is {age:g}", None))
     if study.sex in ("FEMALE", "MALE"):
         crit = Criterion("inclusion", f"Study record: sex {study.sex}",
-                         (Requirement("sex", study.sex),))
+                         (Requirement("study_sex", study.sex),))
         label = "Women only" if study.sex == "FEMALE" else "Men only"
         if facts.sex is None:
             rows.append(Judged(crit, "unknown", label, "sex is not known",
@@ -134,6 +134,13 @@ def match_study(study: Study, facts: Facts, place: Place | None = None,
         reasons.append(f"the nearest site is {distance:.0f} km from {place.label if place else ''} "
                        f"(limit {within_km:g} km)")
     judged = tuple(rows) + tuple(judge(c, facts) for c in study.criteria)
+    if not study.criteria and not study.unrecognised:
+        # No eligibility text at all: nothing was checked, so the fit cannot be "eligible".
+        judged += (Judged(Criterion("inclusion", "(the record has no eligibility criteria)",
+                                    (Requirement("record", "criteria"),)),
+                          "unknown", "The study record lists eligibility criteria",
+                          "the record gives no eligibility criteria",
+                          "The study record lists no eligibility criteria: who can take part?"),)
     if reasons or any(j.status == "not-met" for j in judged):
         fit: Fit = "not-eligible"
     elif any(j.status == "unknown" for j in judged):

@@ -142,6 +142,9 @@ def import_studies(path: Path, records: Iterable[tuple[str, object]], *, replace
     tmp = Path(name)
     try:
         conn = sqlite3.connect(tmp)
+        # Durability comes from fsync + rename, not from a journal inside the temporary file.
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
         if path.exists() and not replace:
             with contextlib.closing(_connect_ro(path)) as src:
                 _check(src, path)
@@ -149,9 +152,6 @@ def import_studies(path: Path, records: Iterable[tuple[str, object]], *, replace
         else:
             conn.executescript(_SCHEMA)
             conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        # Durability comes from fsync + rename, not from a journal inside the temporary file.
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
         report = _load(conn, records)
         if imported_at:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('imported_at', ?)", (imported_at,))
@@ -159,6 +159,7 @@ def import_studies(path: Path, records: Iterable[tuple[str, object]], *, replace
         total, n_all = conn.execute("SELECT count(*), coalesce(sum(is_all), 0) FROM studies"
                                     ).fetchone()
         conn.close()
+        os.chmod(tmp, 0o644)  # public trial data; mkstemp's 0600 would hide it from other users
         _fsync(tmp)
         os.replace(tmp, path)
         _fsync(path.parent, directory=True)
@@ -251,23 +252,24 @@ class TrialStore:
                    all_statuses: bool = False) -> list[Study]:
         """ALL studies that pass the indexed hard filters for this age and sex (a filter
         whose fact is unknown is not applied); open studies only unless ``all_statuses``."""
-        where = ["is_all = 1"]
+        where = ["studies.is_all = 1"]
         args: list[object] = []
         if not all_statuses:
-            where.append(f"status IN ({', '.join('?' * len(OPEN_STATUSES))})")
+            where.append(f"studies.status IN ({', '.join('?' * len(OPEN_STATUSES))})")
             args += OPEN_STATUSES
             if age is not None:
-                where.append("(min_age IS NULL OR min_age <= ?) AND (max_age IS NULL OR max_age > ?)")
+                where.append("(studies.min_age IS NULL OR studies.min_age <= ?) AND "
+                             "(studies.max_age IS NULL OR studies.max_age > ?)")
                 args += [age, age]
             if sex is not None:
-                where.append("sex IN ('ALL', ?)")
+                where.append("studies.sex IN ('ALL', ?)")
                 args.append(sex.upper())
         return self._studies(" AND ".join(where), args)
 
     def get(self, nct_ids: Iterable[str]) -> list[Study]:
         """The studies with these NCT ids that the store holds."""
         ids = sorted(set(nct_ids))
-        return self._studies(f"nct_id IN ({', '.join('?' * len(ids))})", ids) if ids else []
+        return self._studies(f"studies.nct_id IN ({', '.join('?' * len(ids))})", ids) if ids else []
 
     def sites_named(self, names: Iterable[str]) -> list[Site]:
         """Sites whose city, state or country is one of ``names`` (any case)."""
