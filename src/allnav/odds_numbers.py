@@ -17,6 +17,7 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -244,8 +245,11 @@ def outcome_cautions(item: EvidenceItem, outcome: Outcome, result: ArmNumbers,
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=2048)
 def outcome_numbers(item: EvidenceItem, outcome: Outcome) -> OutcomeNumbers:
-    """The figures, intervals and cautions of one outcome of one evidence item."""
+    """The figures, intervals and cautions of one outcome of one evidence item.
+
+    Cached: items and outcomes are frozen, and the exact intervals are the slow part."""
     tte = outcome.measure == "proportion" and is_time_to_event(outcome)
     result = arm_numbers(outcome.result, outcome, tte=tte, primary=True)
     comparator = None
