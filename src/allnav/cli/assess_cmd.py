@@ -9,6 +9,7 @@ from enum import StrEnum
 import typer
 from rich.console import Console
 
+from allnav.care import assess_care, load_care_rules
 from allnav.cli._app import app
 from allnav.cli.inputs import load_patient
 from allnav.engine import assess
@@ -44,9 +45,11 @@ def assess_command(
     facts, warnings = load_patient(patient, today)
     pathway = load_pathway()
     result = assess(pathway, facts, parse_date(as_of) or facts.as_of or today, warnings)
+    care = assess_care(load_care_rules(), facts, result.as_of)
     if output is OutputFormat.json:
-        typer.echo(json.dumps(assessment_to_dict(result, pathway), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(assessment_to_dict(result, pathway, care), indent=2,
+                              ensure_ascii=False))
     elif output is OutputFormat.markdown:
-        typer.echo(render_markdown(result, pathway))
+        typer.echo(render_markdown(result, pathway, care))
     else:
-        render_text(result, pathway, Console())
+        render_text(result, pathway, Console(), care)

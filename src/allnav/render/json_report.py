@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from allnav.assessment import Assessment, OptionResult, outcome_word
+from allnav.care import CareAssessment
+from allnav.care.report import care_to_dict
 from allnav.pathway import Pathway
 from allnav.render import DISCLAIMER
 
@@ -64,10 +66,13 @@ def option_to_dict(o: OptionResult, pathway: Pathway) -> dict[str, Any]:
     return out
 
 
-def assessment_to_dict(a: Assessment, pathway: Pathway) -> dict[str, Any]:
-    """The assessment as plain JSON-ready data, in a stable documented shape."""
+def assessment_to_dict(a: Assessment, pathway: Pathway,
+                       care: CareAssessment | None = None) -> dict[str, Any]:
+    """The assessment as plain JSON-ready data, in a stable documented shape.
+
+    With ``care``, the care alerts go under the ``care`` key (see docs/care.md)."""
     sources = {name: s.as_dict() for name, s in a.facts.sources.items()}
-    return {
+    out: dict[str, Any] = {
         "format": FORMAT,
         "pathway": {
             "id": a.pathway_id,
@@ -89,3 +94,6 @@ def assessment_to_dict(a: Assessment, pathway: Pathway) -> dict[str, Any]:
         ],
         "issues": [p.as_dict() for p in a.issues],
     }
+    if care is not None:
+        out["care"] = care_to_dict(care, pathway.evidence)
+    return out

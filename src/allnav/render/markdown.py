@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from allnav.assessment import Assessment, Status
+from allnav.care import CareAssessment
+from allnav.care.report import care_markdown
 from allnav.facts import FIELDS
 from allnav.pathway import Pathway
 from allnav.render import DISCLAIMER
@@ -18,8 +20,8 @@ def _esc(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render_markdown(a: Assessment, pathway: Pathway) -> str:
-    """The assessment as a Markdown document."""
+def render_markdown(a: Assessment, pathway: Pathway, care: CareAssessment | None = None) -> str:
+    """The assessment as a Markdown document (with ``care``, a care section at the end)."""
     out = [
         f"# ALL Navigator assessment ({a.as_of.isoformat()})",
         "",
@@ -65,4 +67,6 @@ def render_markdown(a: Assessment, pathway: Pathway) -> str:
         out += ["## Issues with the input", ""]
         out += [f"- {p.severity}: `{p.path}`: {p.msg}" for p in a.issues]
         out.append("")
+    if care is not None:
+        out += care_markdown(care, pathway.evidence)
     return "\n".join(out)

@@ -9,7 +9,10 @@ from rich.table import Table
 from rich.text import Text
 
 from allnav.assessment import Assessment, OptionResult, Status
+from allnav.care import CareAssessment
+from allnav.care.report import care_sections
 from allnav.criteria import show_value
+from allnav.evidence import EvidenceRegistry
 from allnav.facts import FIELDS
 from allnav.pathway import Pathway
 from allnav.render import DISCLAIMER
@@ -51,8 +54,19 @@ def _option_block(o: OptionResult, pathway: Pathway) -> Group:
     return Group(*lines)
 
 
-def render_text(a: Assessment, pathway: Pathway, console: Console) -> None:
-    """Print the assessment for a clinician reading in a terminal."""
+def render_care_text(care: CareAssessment, evidence: EvidenceRegistry, console: Console) -> None:
+    """Print the care alerts, the patient's call list, MASCC and palliative care guidance."""
+    for s in care_sections(care, evidence):
+        colour = "red" if s.urgent else ("blue" if s.audience == "patient" else "cyan")
+        console.rule(Text(s.title, style=f"bold {colour}"), style=colour)
+        for line in s.lines:
+            console.print(Text(line, style="bold red" if s.urgent else ""))
+        console.print()
+
+
+def render_text(a: Assessment, pathway: Pathway, console: Console,
+                care: CareAssessment | None = None) -> None:
+    """Print the assessment for a clinician reading in a terminal (with ``care``, its alerts too)."""
     header = Text.assemble(
         (f"{pathway.title}\n", "bold"),
         f"Pathway {a.pathway_id} v{a.pathway_version}, clinically reviewed "
@@ -92,3 +106,5 @@ def render_text(a: Assessment, pathway: Pathway, console: Console) -> None:
     for p in a.issues:
         style = "red" if p.severity == "error" else "yellow"
         console.print(Text(f"{p.severity}: {p.path}: {p.msg}", style=style))
+    if care is not None:
+        render_care_text(care, pathway.evidence, console)

@@ -1,0 +1,47 @@
+"""``allnav care``: a patient's symptoms and counts in, care alerts out.
+
+The same results appear in ``allnav assess`` under "care"; this command shows
+them alone, for a nurse line or a patient checking in from home.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from allnav.care import assess_care, load_care_rules
+from allnav.care.report import care_markdown, care_to_dict
+from allnav.cli._app import app
+from allnav.cli.assess_cmd import OutputFormat, parse_date
+from allnav.cli.inputs import load_patient
+from allnav.render import DISCLAIMER
+from allnav.render.text import render_care_text
+
+
+@app.command("care")
+def care_command(
+    patient: str = typer.Argument(..., help="Facts file (JSON or YAML), or - for standard input."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Assess as of this date (YYYY-MM-DD)."),
+) -> None:
+    """Symptom relief and safety alerts: what needs a call now, today, or at the next visit."""
+    today = parse_date(as_of) or dt.date.today()
+    facts, warnings = load_patient(patient, today)
+    rules = load_care_rules()
+    care = assess_care(rules, facts, parse_date(as_of) or facts.as_of or today, warnings)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(care_to_dict(care, rules.evidence), indent=2, ensure_ascii=False))
+    elif output is OutputFormat.markdown:
+        typer.echo("\n".join([f"# ALL Navigator care ({care.as_of.isoformat()})", "",
+                              f"> {DISCLAIMER}", "", *care_markdown(care, rules.evidence)]))
+    else:
+        console = Console()
+        console.print(Panel(Text(DISCLAIMER, style="italic"),
+                            title=f"ALL Navigator care, {care.as_of.isoformat()}",
+                            border_style="red" if care.level == "emergency" else "blue"))
+        render_care_text(care, rules.evidence, console)
