@@ -159,7 +159,7 @@ def test_reasons_carry_the_facts_they_read(pathway: Pathway) -> None:
     blin = a.option("blinatumomab")
     failing = [r for r in blin.reasons if r.outcome is False]
     assert [r.criterion for r in failing] == ["crit.cd19_positive"]
-    assert failing[0].facts == (("cd19", "negative"),)
+    assert a.reason_facts(failing[0]) == (("cd19", "negative"),)
     assert "CD19 is not on the leukemia cells" in blin.headline
 
 

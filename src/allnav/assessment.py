@@ -7,8 +7,7 @@ types and never re-evaluates anything.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from allnav.criteria import Tri
 from allnav.facts import Facts
@@ -23,20 +22,26 @@ def outcome_word(outcome: Tri) -> str:
     return "unknown" if outcome is None else ("true" if outcome else "false")
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """Why an option has its verdict: one criterion, its outcome, and the facts it read."""
+class Reason(NamedTuple):
+    """Why an option has its verdict: one criterion, its outcome, and the facts it reads.
+
+    A reason holds no patient data: for a given requirement and outcome it is always
+    the same object, built once when the pathway is loaded. That keeps an assessment
+    within its tens-of-microseconds budget. The values the criterion read for this
+    patient come from :meth:`Assessment.reason_facts`.
+    """
 
     criterion: str
     title: str
     outcome: Tri
     text: str
-    facts: tuple[tuple[str, object], ...]
+    fact_names: tuple[str, ...]
     counts: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class OptionResult:
+class OptionResult(NamedTuple):
+    """One option's verdict for one patient. (A named tuple for the same reason as Reason.)"""
+
     id: str
     title: str
     plain_title: str
@@ -59,22 +64,28 @@ class OptionResult:
         return "Offered to everyone in this situation."
 
 
-@dataclass(frozen=True, slots=True)
-class SituationResult:
+class SituationResult(NamedTuple):
+    """Whether a branch of the source page applies to this patient."""
+
     id: str
     title: str
     applies: Tri
 
 
-@dataclass(frozen=True, slots=True)
-class MissingFact:
+class MissingFact(NamedTuple):
+    """An unknown fact that would change at least one option, and the question to ask."""
+
     fact: str
     question: str
     options: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
+class Assessment(NamedTuple):
+    """Every option's verdict for one patient on one date, with what is missing and why.
+
+    Like its parts, a named tuple: cheap to build on the engine's hot path, and immutable.
+    """
+
     pathway_id: str
     pathway_version: str
     pathway_last_reviewed: dt.date
@@ -90,6 +101,10 @@ class Assessment:
             if o.id == option_id:
                 return o
         raise KeyError(option_id)
+
+    def reason_facts(self, reason: Reason) -> tuple[tuple[str, object], ...]:
+        """The facts a reason's criterion read, with this patient's values (``None`` = unknown)."""
+        return tuple((name, self.facts.value(name)) for name in reason.fact_names)
 
     @property
     def urgent(self) -> tuple[OptionResult, ...]:

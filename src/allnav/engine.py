@@ -16,7 +16,7 @@ verdict, so an emergency that cannot yet be confirmed is still flagged.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from allnav.assessment import (
     Assessment,
@@ -26,23 +26,21 @@ from allnav.assessment import (
     SituationResult,
     Status,
 )
+from allnav.criteria import Tri
 from allnav.facts import FIELDS, Facts
 from allnav.pathway import Option, Pathway
 from allnav.problems import Problem
 
-
-def _facts_read(names: Sequence[str], facts: Facts) -> tuple[tuple[str, object], ...]:
-    return tuple((n, facts.value(n)) for n in names)
+_FIELD_ORDER = {name: i for i, name in enumerate(FIELDS)}
 
 
-def assess_option(option: Option, facts: Facts) -> OptionResult:
-    """The verdict, reasons and missing facts for one option."""
+def _verdict(option: Option, outcomes: tuple[Tri, ...]) -> tuple[tuple[Reason, ...], Status]:
+    """Reasons and verdict for one combination of requirement outcomes (memoised on the option)."""
     reasons: list[Reason] = []
-    missing: list[str] = []
     failed = unknown = False
-    for req in option.requires:
-        test = req.criterion.test
-        outcome = test.evaluate(facts)
+    for req, outcome in zip(option.requires, outcomes, strict=True):
+        crit = req.criterion
+        counts = True
         if outcome is True:
             text = req.met
         elif outcome is False:
@@ -50,25 +48,103 @@ def assess_option(option: Option, facts: Facts) -> OptionResult:
             failed = True
         else:
             text = req.unknown
-            if req.ask_if_unknown:
-                unknown = True
-                for name in test.missing(facts):
-                    if name not in missing:
-                        missing.append(name)
-        reasons.append(Reason(
-            req.criterion.id, req.criterion.title, outcome, text,
-            _facts_read(test.facts_used(), facts),
-            counts=outcome is not None or req.ask_if_unknown,
-        ))
+            counts = req.ask_if_unknown
+            unknown = unknown or counts
+        reasons.append(Reason(crit.id, crit.title, outcome, text, crit.fact_names, counts))
     status: Status = "not-suitable" if failed else ("possible" if unknown else "suitable")
-    urgent = option.urgent_when is not None and option.urgent_when.test.evaluate(facts) is True
-    notes = tuple(n.text for n in option.notes if n.criterion.test.evaluate(facts) is n.on)
+    # Reasons and verdict depend only on the outcomes of the option's requirements:
+    # at most 3**n combinations, built on first use and shared by every patient.
+    option.verdicts[outcomes] = (tuple(reasons), status)
+    return tuple(reasons), status
+
+
+def assess_option(
+    option: Option, facts: Facts, named: Mapping[str, Tri],
+    missing_memo: dict[str, tuple[str, ...]] | None = None,
+) -> OptionResult:
+    """The verdict, reasons and missing facts for one option.
+
+    ``named`` holds every named criterion's outcome for this patient (see
+    :func:`evaluate_criteria`); ``missing_memo`` shares the missing-fact lists of
+    criteria between the options of one assessment.
+
+    A result is a pure function of the outcomes the option reads, except for the
+    missing facts of a "possible" option, which depend on the facts themselves; so
+    every other result is memoised on those outcomes (at most 3**k entries).
+    """
+    key = option.read_key(named)
+    cached = option.results.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    n = len(option.requires)
+    outcomes = key[:n]
+    found = option.verdicts.get(outcomes)
+    reasons, status = found if found is not None else _verdict(option, outcomes)
+    if status != "possible":
+        result = _result(option, key, reasons, status, ())
+        option.results[key] = result
+        return result
+    # "Possible": the missing facts depend on the facts themselves, not only on the
+    # outcomes, so they are computed (once per criterion per patient) and join the key.
+    memo = {} if missing_memo is None else missing_memo
+    open_parts: list[tuple[str, ...]] = []
+    for req, outcome in zip(option.requires, outcomes, strict=True):
+        if outcome is None and req.ask_if_unknown:
+            crit = req.criterion
+            names = memo.get(crit.id)
+            if names is None:
+                names = memo[crit.id] = crit.missing(facts)
+            open_parts.append(names)
+    full_key = (key, tuple(open_parts))
+    cached = option.possible_results.get(full_key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    missing = tuple(dict.fromkeys(name for names in open_parts for name in names))
+    result = _result(option, key, reasons, status, missing)
+    if len(option.possible_results) < _MEMO_LIMIT:
+        option.possible_results[full_key] = result
+    return result
+
+
+def _result(option: Option, key: tuple[Tri, ...], reasons: tuple[Reason, ...], status: Status,
+            missing: tuple[str, ...]) -> OptionResult:
+    n = len(option.requires)
+    urgent = option.urgent_when is not None and key[-1] is True
+    notes = tuple([note.text for note, outcome in zip(option.notes, key[n:], strict=False)
+                   if outcome is note.on])
     return OptionResult(
-        id=option.id, title=option.title, plain_title=option.plain_title,
-        category=option.category, status=status, urgent=urgent, reasons=tuple(reasons),
-        missing_facts=tuple(missing) if not failed else (), evidence=option.evidence,
-        notes=notes, urgent_text=option.urgent_text if urgent else None,
+        option.id, option.title, option.plain_title, option.category, status, urgent,
+        reasons, missing, option.evidence, notes, option.urgent_text if urgent else None,
     )
+
+
+def evaluate_criteria(pathway: Pathway, facts: Facts) -> dict[str, Tri]:
+    """Every named criterion's outcome for ``facts``, each computed once."""
+    return pathway.evaluate_criteria(facts)
+
+
+def _missing_summary(pathway: Pathway, per_option: tuple[tuple[str, ...], ...]) -> tuple[MissingFact, ...]:
+    """Each missing fact with the options it affects, in vocabulary order (memoised: the
+    summary depends only on the options' missing facts)."""
+    found = pathway.missing_summaries.get(per_option)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    needed: dict[str, list[str]] = {}
+    for option, names in zip(pathway.options, per_option, strict=True):
+        for name in names:
+            needed.setdefault(name, []).append(option.id)
+    summary = tuple(
+        MissingFact(name, FIELDS[name].question, tuple(needed[name]))
+        for name in sorted(needed, key=_FIELD_ORDER.__getitem__)
+    )
+    if len(pathway.missing_summaries) < _MEMO_LIMIT:
+        pathway.missing_summaries[per_option] = summary
+    return summary
+
+
+#: Bound on memo tables whose keys vary with the patients seen (a population screen
+#: could otherwise grow them without limit); tables keyed by outcome patterns are small.
+_MEMO_LIMIT = 10_000
 
 
 def assess(
@@ -86,28 +162,21 @@ def assess(
     when = as_of or facts.as_of
     if when is None:
         raise ValueError("assess() needs as_of: pass the date, or set facts.as_of")
-    results = tuple(assess_option(o, facts) for o in pathway.options)
-    situations = tuple(
-        SituationResult(s.id, s.title, True if s.when is None else s.when.test.evaluate(facts))
-        for s in pathway.situations
-    )
-    needed: dict[str, list[str]] = {}
-    for r in results:
-        for name in r.missing_facts:
-            needed.setdefault(name, []).append(r.id)
-    missing = tuple(
-        MissingFact(name, FIELDS[name].question, tuple(needed[name]))
-        for name in FIELDS if name in needed
-    )
-    issues = list(warnings)
-    if when > pathway.review_due():
+    named = evaluate_criteria(pathway, facts)
+    memo: dict[str, tuple[str, ...]] = {}
+    results = tuple([assess_option(o, facts, named, memo) for o in pathway.options])
+    applies = tuple([True if s.when is None else named[s.when.id] for s in pathway.situations])
+    situations = pathway.situation_results.get(applies)
+    if situations is None:
+        situations = pathway.situation_results[applies] = tuple(
+            SituationResult(s.id, s.title, a) for s, a in zip(pathway.situations, applies, strict=True))
+    missing = _missing_summary(pathway, tuple([r.missing_facts for r in results]))
+    issues = list(warnings) if warnings else []
+    if when > pathway.review_due_date:
         issues.append(Problem(
             "stale_review", ("pathway",),
-            f"the pathway's clinical review was due on {pathway.review_due().isoformat()}; "
+            f"the pathway's clinical review was due on {pathway.review_due_date.isoformat()}; "
             "check the options against current guidelines", severity="warning",
         ))
-    return Assessment(
-        pathway_id=pathway.id, pathway_version=pathway.version,
-        pathway_last_reviewed=pathway.last_reviewed, as_of=when, facts=facts,
-        options=results, situations=situations, missing_facts=missing, issues=tuple(issues),
-    )
+    return Assessment(pathway.id, pathway.version, pathway.last_reviewed, when, facts,
+                      results, situations, missing, tuple(issues))

@@ -158,7 +158,7 @@ def default_evidence_path() -> Path:
 def load_evidence(path: Path | None = None) -> EvidenceRegistry:
     """Load and validate the evidence registry; raise :class:`KnowledgeError` with every problem."""
     path = path or default_evidence_path()
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     chk = Checker()
     registry = parse_evidence(data, chk)
     if chk.errors:

@@ -17,8 +17,10 @@ Node kinds:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -28,9 +30,12 @@ import yaml
 
 from allnav import criteria as C
 from allnav.evidence import EvidenceRegistry, load_evidence, parse_evidence
-from allnav.facts import FIELDS
+from allnav.facts import FIELDS, Facts
 from allnav.problems import KnowledgeError, Loc, Problem, did_you_mean
 from allnav.schema import Checker
+
+# libyaml's loader is several times faster; the pure-Python one is the fallback.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: The option vocabulary: every assessment answers for each of these, in this order.
 OPTION_IDS: tuple[str, ...] = (
@@ -67,10 +72,19 @@ CATEGORIES: Mapping[str, str] = MappingProxyType({
 
 @dataclass(frozen=True, slots=True)
 class NamedCriterion:
+    """A criterion with a stable id; ``run`` is its compiled form, ``fact_names`` the facts it reads."""
+
     id: str
     title: str
     test: C.Criterion
     note: str | None = None
+    fact_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    #: Generated equivalent of ``test.missing`` (the engine's hot path; tests check they agree).
+    missing: Callable[[Facts], tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fact_names", self.test.facts_used())
+        object.__setattr__(self, "missing", C.Emitter().missing_function(self.test))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +126,29 @@ class Option:
     urgent_text: str | None = None
     notes: tuple[Note, ...] = ()
     involves: str | None = None
+    #: Memo tables of the engine (see engine.assess_option): reasons and verdict by
+    #: requirement outcomes, and whole results by every outcome the option reads.
+    verdicts: dict[tuple[C.Tri, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    results: dict[tuple[C.Tri, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    possible_results: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    read_key: Callable[[Mapping[str, C.Tri]], tuple[C.Tri, ...]] = field(
+        init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ids = [r.criterion.id for r in self.requires] + [n.criterion.id for n in self.notes]
+        if self.urgent_when:
+            ids.append(self.urgent_when.id)
+        object.__setattr__(self, "read_key", _outcome_reader(tuple(ids)))
+
+
+def _outcome_reader(ids: tuple[str, ...]) -> Callable[[Mapping[str, C.Tri]], tuple[C.Tri, ...]]:
+    # itemgetter reads several outcomes in one C call; it returns a tuple only for 2+ keys.
+    if len(ids) >= 2:
+        return operator.itemgetter(*ids)
+    if len(ids) == 1:
+        only = ids[0]
+        return lambda named: (named[only],)
+    return lambda named: ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +178,19 @@ class Pathway:
     evidence: EvidenceRegistry
     source: str
 
+    evaluate_criteria: Callable[[Facts], dict[str, C.Tri]] = field(repr=False, compare=False)
+    #: Memo tables of the engine (see engine.assess): situations by their outcomes, and
+    #: the missing-facts summary by each option's missing facts.
+    situation_results: dict[tuple[C.Tri, ...], Any] = field(default_factory=dict, repr=False,
+                                                             compare=False)
+    missing_summaries: dict[tuple[tuple[str, ...], ...], Any] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def review_due_date(self) -> dt.date:
+        """The date the clinical review falls due (cached: it is read on every assessment)."""
+        return self.review_due()
+
     def option(self, option_id: str) -> Option:
         for o in self.options:
             if o.id == option_id:
@@ -168,7 +218,7 @@ def load_pathway(path: Path | None = None, evidence_path: Path | None = None) ->
     key = (path, ev_path)
     if key not in _CACHE:
         evidence = load_evidence(ev_path)
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
         chk = Checker()
         pathway = parse_pathway(data, evidence, chk)
         if chk.errors or pathway is None:
@@ -478,12 +528,24 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
     if chk.errors or reviewed is None:
         return None
     return Pathway(
+        evaluate_criteria=compile_criteria(builder.built.values()),
         id=chk.text(root, "id", ()), title=chk.text(root, "title", ()),
         version=str(root.get("version")), last_reviewed=reviewed,
         review_interval_days=int(interval or 365), reviewed_by=chk.text(root, "reviewed_by", ()),
         criteria=MappingProxyType(dict(builder.built)), situations=tuple(situations),
         options=tuple(options), evidence=evidence, source=source,
     )
+
+
+def compile_criteria(order: Iterable[NamedCriterion]) -> Callable[[Facts], dict[str, C.Tri]]:
+    """One function that computes every named criterion for a patient.
+
+    ``order`` must list each criterion after those it refers to (the builder's order).
+    """
+    code = C.Emitter()
+    for named in order:
+        code.named_vars[named.id] = named.test.emit(code)
+    return code.function(code.named_vars)
 
 
 def _referenced(cid: str, named: Any) -> bool:

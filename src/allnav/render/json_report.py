@@ -37,7 +37,7 @@ def evidence_ref(pathway: Pathway, evidence_id: str) -> dict[str, Any]:
     return out
 
 
-def option_to_dict(o: OptionResult, pathway: Pathway) -> dict[str, Any]:
+def option_to_dict(o: OptionResult, pathway: Pathway, a: Assessment) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": o.id,
         "title": o.title,
@@ -52,7 +52,7 @@ def option_to_dict(o: OptionResult, pathway: Pathway) -> dict[str, Any]:
                 "title": r.title,
                 "outcome": outcome_word(r.outcome),
                 "text": r.text,
-                "facts": {name: jsonable(v) for name, v in r.facts},
+                "facts": {name: jsonable(v) for name, v in a.reason_facts(r)},
                 "counts": r.counts,
             }
             for r in o.reasons
@@ -87,7 +87,7 @@ def assessment_to_dict(a: Assessment, pathway: Pathway,
             {"id": s.id, "title": s.title, "applies": outcome_word(s.applies)}
             for s in a.situations
         ],
-        "options": [option_to_dict(o, pathway) for o in a.options],
+        "options": [option_to_dict(o, pathway, a) for o in a.options],
         "missing_facts": [
             {"fact": m.fact, "question": m.question, "options": list(m.options)}
             for m in a.missing_facts

@@ -96,11 +96,16 @@ def provenance(source: FactSource) -> str:
     return out
 
 
+_MD_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>|#"})
+
+
 def _md(text: str) -> str:
     """Text from data, made inert in Markdown (no links, emphasis or HTML)."""
-    for ch in "\\`*_[]<>|#":
-        text = text.replace(ch, "\\" + ch)
-    return text
+    return text.translate(_MD_ESCAPES)
+
+
+#: Evidence lines depend only on the (frozen, loaded-once) pathway: built once per option.
+_EVIDENCE_LINES: dict[tuple[int, str, tuple[str, ...]], str] = {}
 
 
 class CardBuilder:
@@ -144,6 +149,13 @@ class CardBuilder:
         return card
 
     def evidence_line(self, o: OptionResult) -> str:
+        key = (id(self.pathway), o.id, o.evidence)
+        line = _EVIDENCE_LINES.get(key)
+        if line is None:
+            line = _EVIDENCE_LINES[key] = self._evidence_line(o)
+        return line
+
+    def _evidence_line(self, o: OptionResult) -> str:
         names = []
         for ev in o.evidence:
             item = self.pathway.evidence[ev]
@@ -168,7 +180,7 @@ class CardBuilder:
 
     def urgent(self, a: Assessment, o: OptionResult) -> dict[str, Any]:
         summary = URGENT_SUMMARIES.get(o.id) or f"Urgent: {short_title(o)}, assess now"
-        used = [name for r in o.reasons for name, _ in r.facts]
+        used = [name for r in o.reasons for name in r.fact_names]
         parts = [f"**{_md(o.title)}**", _md(o.urgent_text or "")]
         why = [f"- {_md(r.text)}" for r in o.reasons if r.outcome is not False and r.counts]
         if why:
