@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from allnav.facts import Facts
 from allnav.facts_reader import consistency_warnings
@@ -177,8 +177,8 @@ def _derive(raws: list[Raw], as_of: dt.date, where: str, problems: list[Problem]
             _warn(problems, "fhir_invalid_resource", loc,
                   f"{name} is not valid FHIR: it {reason}; it was not used", resource=name)
             continue
-        assert isinstance(res, Mapping)  # resource_problem checked it
-        rtype = str(res["resourceType"])
+        res = cast(Mapping[str, Any], res)  # resource_problem checked it
+        rtype = res["resourceType"]
         item = Item(order, loc, _ref(rtype, res, loc), res)
         by_type.setdefault(rtype, []).append(item)
         if rtype == "Patient":
@@ -224,7 +224,10 @@ def _one_patient(patients: Mapping[str, Item], by_type: Mapping[str, list[Item]]
 def _subjects(res: Mapping[str, Any]) -> list[str]:
     out = []
     for key in ("subject", "patient"):
-        ref = short_ref((as_map(res.get(key)) or {}).get("reference"))
+        target = res.get(key)
+        if target is None:
+            continue
+        ref = short_ref((as_map(target) or {}).get("reference"))
         if ref is not None and ref.startswith("Patient/"):
             out.append(ref)
     return out

@@ -36,6 +36,7 @@ def norm_text(text: str) -> str:
     return _SPLIT.sub(" ", text.lower()).strip()
 
 
+@functools.lru_cache(maxsize=1024)
 def norm_unit(unit: str) -> str:
     """A unit spelling reduced so that ``10^9/l``, ``10*9/L`` and ``x10E9/L`` compare equal."""
     u = unit.strip().replace("µ", "u").replace("μ", "u").replace("^", "*").replace(" ", "")
@@ -73,6 +74,8 @@ class Concept:
     positive: Sets = ()
     negative: Sets = ()
     quantity_positive: bool = False
+    #: Possible values after conversion (the fact's range, or ``range``) and how to say it.
+    limits: tuple[float, float, str] = (float("-inf"), float("inf"), "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,13 @@ class CodeBook:
     def key(self, system: str, code: str) -> Key:
         """The look-up key of a coding, with known alternative system URIs unified."""
         return (self.system_alias.get(system, system), code.strip())
+
+
+def _field_limits(fact: object) -> tuple[float, float, str]:
+    spec = FIELDS.get(str(fact))
+    if spec is None or spec.minimum is None or spec.maximum is None:
+        return (float("-inf"), float("inf"), "")
+    return (float(spec.minimum), float(spec.maximum), spec.unit or "")
 
 
 def default_codes_path() -> Path:
@@ -299,6 +309,8 @@ class _Builder:
                 else:
                     values[k] = self.sets(v.get("sets"), (*loc, "values", j, "sets"))
             limit = m.get("remission_limit")
+            bounds = (float(rng[0]), float(rng[1]), "%") if isinstance(rng, list) and len(rng) == 2 \
+                else _field_limits(fact)
             concept = Concept(
                 id=self.text(m.get("id"), (*loc, "id")), read=read,
                 fact=str(fact) if fact is not None else None,
@@ -309,6 +321,7 @@ class _Builder:
                 positive=self.sets(m.get("positive") or {}, (*loc, "positive")),
                 negative=self.sets(m.get("negative") or {}, (*loc, "negative")),
                 quantity_positive=m.get("quantity_positive") is True,
+                limits=bounds,
             )
             for j, c in enumerate(self.seq(m.get("codes") or [], (*loc, "codes"))):
                 if (k := self.code(c, (*loc, "codes", j))) is not None:

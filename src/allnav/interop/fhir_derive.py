@@ -16,11 +16,11 @@ A fact whose reading is older than its ``stale_after_days`` is used but flagged 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from allnav.facts import FIELDS, Facts, FactSource, Symptoms
 from allnav.interop.fhir_codes import CodeBook, Concept, Sets
@@ -63,9 +63,8 @@ _REF = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[
 _EARLIEST = When(dt.date.min)
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One resource and where it sits in the input."""
+class Item(NamedTuple):
+    """One resource and where it sits in the input (a tuple: thousands are made per Bundle)."""
 
     order: int
     loc: Loc
@@ -73,8 +72,9 @@ class Item:
     res: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(NamedTuple):
+    """One value for one fact from one resource."""
+
     fact: str
     value: object
     when: When | None
@@ -95,8 +95,11 @@ def _text(raw: object) -> str:
 
 def short_ref(raw: object) -> str | None:
     """``Type/id`` from a relative, absolute or versioned reference; ``None`` otherwise."""
-    if not isinstance(raw, str):
-        return None
+    return _short_ref(raw) if type(raw) is str else None
+
+
+@functools.lru_cache(maxsize=1024)  # every resource names the same patient
+def _short_ref(raw: str) -> str | None:
     m = _REF.search(raw)
     return f"{m.group(1)}/{m.group(2)}" if m else None
 
@@ -115,9 +118,12 @@ class Deriver:
 
     # -- collecting --------------------------------------------------------------------
     def add(self, item: Item, found: Found, when: When | None, note: str | None = None) -> None:
-        self.readings.setdefault(found.fact, []).append(Reading(
-            found.fact, found.value, when, item.ref, found.element, item.order,
-            "; ".join(n for n in (found.note, note) if n) or None))
+        both = f"{found.note}; {note}" if found.note and note else found.note or note
+        reading = Reading(found.fact, found.value, when, item.ref, found.element, item.order, both)
+        if (known := self.readings.get(found.fact)) is None:
+            self.readings[found.fact] = [reading]
+        else:
+            known.append(reading)
 
     def warn(self, type_: str, loc: Loc, msg: str, **ctx: object) -> None:
         self.problems.append(Problem(type_, loc, msg, severity="warning", ctx=ctx))
@@ -184,12 +190,14 @@ class Deriver:
         if _text(res.get("status")) in _OBS_SKIP:
             return
         concepts: dict[str, Concept] = {}
-        for key in concept_keys(book, res.get("code")):
+        code = res.get("code")
+        for system, value, _ in codings(code):
+            key = (book.system_alias.get(system, system), value.strip())
             if key in book.ignored_observations:
                 return
             if (c := book.observations.get(key)) is not None:
                 concepts[c.id] = c
-        if not concepts and (text := concept_text(res.get("code"))):
+        if not concepts and (text := concept_text(code)):
             concepts = {c.id: c for c in book.observation_text.find(text)}
         if not concepts:
             return
@@ -255,7 +263,6 @@ class Deriver:
     def resolve(self) -> tuple[Facts, list[Problem]]:
         values: dict[str, object] = {}
         sources: dict[str, FactSource] = {}
-        limits = {c.id: c.remission_limit for c in self.book.observations.values()}
         for fact, readings in self.readings.items():
             if fact.startswith("blasts:") or fact == "prior_treatments":
                 continue
@@ -268,7 +275,7 @@ class Deriver:
         if self.treatment_records:
             self._treatments(values, sources)
         if values.get("disease_status") == "remission":
-            self._check_blasts(sources["disease_status"], limits)
+            self._check_blasts(sources["disease_status"])
         if not self.diagnoses:
             self.warn("fhir_no_all_diagnosis", (),
                       f"no acute lymphoblastic leukemia diagnosis found in the {self.where} (no "
@@ -342,7 +349,8 @@ class Deriver:
                   "procedure record(s) and is taken as the complete list; treatments given "
                   "elsewhere or not in these records are missing from it")
 
-    def _check_blasts(self, status: FactSource, limits: Mapping[str, float | None]) -> None:
+    def _check_blasts(self, status: FactSource) -> None:
+        limits = {c.id: c.remission_limit for c in self.book.observations.values()}
         for fact, readings in self.readings.items():
             if not fact.startswith("blasts:"):
                 continue

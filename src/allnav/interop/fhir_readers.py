@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from allnav.facts import FIELDS
 from allnav.interop.fhir_codes import CodeBook, Concept, norm_text, norm_unit
@@ -30,16 +29,18 @@ _FOR = re.compile(r"\b(positive|negative|expressing|lacking|without|pos|neg)\s+(
                   r"(?:cd\d+[a-z]?|tdt|hla dr|[a-z]{2,5}\d*))*)")
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
+    """A value read for a fact, and the element it came from."""
+
     fact: str
     value: object
     element: str
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Refused:
+class Refused(NamedTuple):
+    """A value not used, and why (becomes a warning naming the element)."""
+
     element: str
     msg: str
     type: str = "fhir_value"
@@ -49,13 +50,10 @@ Result = tuple[list[Found], list[Refused]]
 
 
 def _in_range(fact: str | None, concept: Concept, value: float) -> tuple[bool, str]:
-    if concept.range is not None:
-        lo, hi = concept.range
-        unit = "%"
-    else:
-        spec = FIELDS[str(fact)]
-        lo, hi, unit = float(spec.minimum or 0), float(spec.maximum or 0), spec.unit or ""
-    return lo <= value <= hi, f"{lo:g} to {hi:g} {unit}".strip()
+    lo, hi, unit = concept.limits
+    if lo <= value <= hi:
+        return True, ""
+    return False, f"{lo:g} to {hi:g} {unit}".strip()
 
 
 def read_quantity(book: CodeBook, concept: Concept, res: Mapping[str, Any]) -> Result:
@@ -71,13 +69,13 @@ def read_quantity(book: CodeBook, concept: Concept, res: Mapping[str, Any]) -> R
     if q.get("comparator") is not None:
         return [], [Refused("valueQuantity.comparator",
                             "gives only a bound (such as '<'), not a value, so it was not used")]
+    code, unit, system = q.get("code"), q.get("unit"), q.get("system")
+    conversion = None
+    spellings = [x for x in (code if system in (UCUM, None) else None, unit) if type(x) is str]
     table = book.units[str(concept.unit)]
-    spellings = []
-    if isinstance(q.get("code"), str) and q.get("system") in (UCUM, None):
-        spellings.append(q["code"])
-    if isinstance(q.get("unit"), str):
-        spellings.append(q["unit"])
-    conversion = next((table[norm_unit(s)] for s in spellings if norm_unit(s) in table), None)
+    for spelling in spellings:
+        if (conversion := table.get(norm_unit(spelling))) is not None:
+            break
     if conversion is None:
         known = ", ".join(sorted(table))
         what = f"unit '{spellings[0]}' is not one ALL Navigator converts" if spellings else "has no unit"
@@ -94,8 +92,7 @@ def read_quantity(book: CodeBook, concept: Concept, res: Mapping[str, Any]) -> R
         note = f"converted from {value:g} {spellings[0]}"
     if concept.fact is None:  # blasts: kept for consistency checks only
         return [Found(f"blasts:{concept.id}", converted, "valueQuantity", note)], []
-    spec = FIELDS[concept.fact]
-    final: object = int(converted) if spec.kind == "integer" else converted
+    final: object = int(converted) if FIELDS[concept.fact].kind == "integer" else converted
     return [Found(concept.fact, final, "valueQuantity", note)], []
 
 

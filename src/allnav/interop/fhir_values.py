@@ -8,11 +8,11 @@ judged honestly.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from allnav.interop.fhir_codes import CodeBook, Key, norm_text
 
@@ -30,11 +30,13 @@ _CHOICE = re.compile(
 
 
 def as_map(raw: object) -> Mapping[str, Any] | None:
+    if type(raw) is dict:  # the common case from json.loads, without the slower ABC check
+        return raw
     return raw if isinstance(raw, Mapping) else None
 
 
 def as_list(raw: object) -> list[Any]:
-    return raw if isinstance(raw, list) else []
+    return raw if type(raw) is list or isinstance(raw, list) else []
 
 
 def as_str(raw: object) -> str | None:
@@ -47,11 +49,11 @@ def codings(concept: object) -> Iterator[tuple[str, str, str | None]]:
     if cc is None:
         return
     for c in as_list(cc.get("coding")):
-        if isinstance(c, Mapping):
+        if type(c) is dict or isinstance(c, Mapping):
             system, code = c.get("system"), c.get("code")
-            if isinstance(system, str) and isinstance(code, str):
+            if type(system) is str and type(code) is str:
                 display = c.get("display")
-                yield system, code, display if isinstance(display, str) else None
+                yield system, code, display if type(display) is str else None
 
 
 def concept_keys(book: CodeBook, concept: object) -> list[Key]:
@@ -68,8 +70,7 @@ def concept_text(concept: object) -> str:
     return norm_text(" ".join(parts)) if parts else ""
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class When:
+class When(NamedTuple):
     """A point in time as precise as the record gives it. Orders by date, then time of day."""
 
     date: dt.date
@@ -85,6 +86,11 @@ def parse_when(raw: object) -> When | None:
         return When(raw)
     if not isinstance(raw, str):
         return None
+    return _parse_text_when(raw)
+
+
+@functools.lru_cache(maxsize=4096)  # results share timestamps (one CBC = several Observations)
+def _parse_text_when(raw: str) -> When | None:
     text = raw.strip()
     m = _DATE.match(text)
     try:
@@ -141,13 +147,13 @@ def resource_problem(res: object) -> str | None:
     Checks what a consumer can rely on cheaply: an object with a resourceType, a well-formed
     id, and at most one value of each choice element (``value[x]``), also in components.
     """
-    if not isinstance(res, Mapping):
+    if type(res) is not dict and not isinstance(res, Mapping):
         return "is not a JSON object"
     rtype = res.get("resourceType")
-    if not isinstance(rtype, str) or not _TYPE.match(rtype):
+    if type(rtype) is not str or not _type_name(rtype):
         return "has no valid resourceType"
     rid = res.get("id")
-    if rid is not None and not (isinstance(rid, str) and _ID.match(rid)):
+    if rid is not None and not valid_id(rid):
         return "has an id that is not a FHIR id (1-64 letters, digits, '-' or '.')"
     clash = _choice_clash(res)
     if clash is None:
@@ -162,18 +168,28 @@ def resource_problem(res: object) -> str | None:
 def _choice_clash(obj: Mapping[str, Any]) -> tuple[str, list[str]] | None:
     seen: dict[str, str] = {}
     for key in obj:
-        m = _CHOICE.match(key) if isinstance(key, str) else None
-        if m is None:
+        base = _choice_base(key) if type(key) is str else None
+        if base is None:
             continue
-        base = m.group(1)
         if base in seen:
             return base, [seen[base], key]
         seen[base] = key
     return None
 
 
+@functools.lru_cache(maxsize=2048)  # element names repeat across every resource
+def _choice_base(key: str) -> str | None:
+    m = _CHOICE.match(key)
+    return m.group(1) if m else None
+
+
+@functools.lru_cache(maxsize=256)
+def _type_name(name: str) -> bool:
+    return bool(_TYPE.match(name))
+
+
 def valid_id(raw: object) -> bool:
-    return isinstance(raw, str) and bool(_ID.match(raw))
+    return type(raw) is str and _ID.match(raw) is not None
 
 
 def number(raw: object) -> float | None:
