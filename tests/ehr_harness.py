@@ -211,6 +211,23 @@ def conditions() -> list[dict[str, Any]]:
     }]
 
 
+#: A day of labs for a patient on treatment: blood count and chemistry (LOINC).
+_HISTORY = (
+    ("718-7", "Hemoglobin [Mass/volume] in Blood", 10.5, "g/dL"),
+    ("777-3", "Platelets [#/volume] in Blood by Automated count", 120, "10*3/uL"),
+    ("6690-2", "Leukocytes [#/volume] in Blood by Automated count", 4.2, "10*3/uL"),
+    ("751-8", "Neutrophils [#/volume] in Blood by Automated count", 2.1, "10*3/uL"),
+    ("2951-2", "Sodium [Moles/volume] in Serum or Plasma", 139, "mmol/L"),
+    ("2823-3", "Potassium [Moles/volume] in Serum or Plasma", 4.1, "mmol/L"),
+    ("2160-0", "Creatinine [Mass/volume] in Serum or Plasma", 0.9, "mg/dL"),
+    ("1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma", 31, "U/L"),
+    ("1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma", 28, "U/L"),
+    ("1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma", 0.8, "mg/dL"),
+    ("2532-0", "Lactate dehydrogenase [Enzymatic activity/volume] in Serum or Plasma", 410, "U/L"),
+    ("3084-1", "Urate [Mass/volume] in Serum or Plasma", 5.2, "mg/dL"),
+)
+
+
 def observations(n_history: int = 180, *, fever: bool = True) -> list[dict[str, Any]]:
     """Current findings and a long history of blood counts (most recent first)."""
     today = AS_OF
@@ -230,13 +247,9 @@ def observations(n_history: int = 180, *, fever: bool = True) -> list[dict[str, 
              **_qty(64, "10*3/uL", "10*3/uL")),
     ]
     for i in range(n_history):
-        when = today - dt.timedelta(days=3 + i // 3)
-        code, display, value = [
-            ("718-7", "Hemoglobin [Mass/volume] in Blood", _qty(10.5, "g/dL", "g/dL")),
-            ("777-3", "Platelets [#/volume] in Blood", _qty(120, "10*3/uL", "10*3/uL")),
-            ("6690-2", "Leukocytes [#/volume] in Blood", _qty(4.2, "10*3/uL", "10*3/uL")),
-        ][i % 3]
-        out.append(_obs(f"hist-{i}", code, display, "laboratory", when, **value))
+        when = today - dt.timedelta(days=3 + i // len(_HISTORY))
+        code, display, value, unit = _HISTORY[i % len(_HISTORY)]
+        out.append(_obs(f"hist-{i}", code, display, "laboratory", when, **_qty(value, unit, unit)))
     return out
 
 

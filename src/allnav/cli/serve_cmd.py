@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import logging
 import sys
 
 import typer
@@ -58,5 +59,7 @@ def serve_command(
         typer.echo("warning: no trusted EHR issuers are configured; every CDS Hooks call "
                    f"will get 401 (give --config or set ${CONFIG_ENV})", err=True)
     web_app = create_app(settings)
+    # The app's own lines (issuer, jti, counts; never tokens or patient data) go to stderr.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     uvicorn.run(web_app, host=host, port=port, log_level="info", server_header=False)
     sys.exit(0)

@@ -161,10 +161,10 @@ class JwtVerifier:
     async def verify(self, token: str, audience: str) -> Caller:
         """The caller of a valid token; raises :class:`AuthError` otherwise."""
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            parsed = jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise AuthError("not a JWT") from None
+        header, unverified = parsed["header"], parsed["payload"]
         alg = header.get("alg")
         if alg not in ALGORITHMS:
             raise AuthError("algorithm not allowed")

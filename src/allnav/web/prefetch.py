@@ -223,13 +223,14 @@ async def gather(req: CdsRequest, settings: Settings) -> Gathered:
     if isinstance(patient, Mapping) and patient.get("resourceType") == "Patient" \
             and patient.get("id") not in (None, patient_id):
         raise WrongPatient()
+    own = f"Patient/{patient_id}"
     for r in [r for v in values.values() for r in _resources(v)] + extra:
         rid = r.get("id")
         if isinstance(rid, str):
             if (r["resourceType"], rid) in seen:
                 continue
             seen.add((r["resourceType"], rid))
-        if _other_patient(r, patient_id):
+        if _other_patient(r, patient_id, own):
             out.dropped_other_patient += 1
             continue
         out.resources.append(r)
@@ -239,13 +240,16 @@ async def gather(req: CdsRequest, settings: Settings) -> Gathered:
     return out
 
 
-def _other_patient(r: Mapping[str, Any], patient_id: str) -> bool:
+def _other_patient(r: Mapping[str, Any], patient_id: str, own: str) -> bool:
     if r.get("resourceType") == "Patient":
         return r.get("id") not in (None, patient_id)
     for key in ("subject", "patient"):
         ref = r.get(key)
-        if isinstance(ref, Mapping) and isinstance(ref.get("reference"), str):
-            m = _REF.search(ref["reference"])
+        if isinstance(ref, Mapping):
+            text = ref.get("reference")
+            if text == own or not isinstance(text, str):
+                continue  # the common case, without a regular expression
+            m = _REF.search(text)
             if m and m.group(1) != patient_id:
                 return True
     return False
