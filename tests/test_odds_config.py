@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 import pytest
 import yaml
 
-from allnav.evidence import load_evidence
+from allnav.evidence import EvidenceRegistry, load_evidence
 from allnav.odds_config import default_odds_path, load_odds_config, parse_odds_config
 from allnav.pathway import OPTION_IDS, Pathway
 from allnav.problems import format_loc
 from allnav.schema import Checker
 
 TRIAL_KINDS = ("randomized-trial", "single-arm-trial")
+
+
+@functools.cache
+def evidence() -> EvidenceRegistry:
+    return load_evidence()
 
 
 def raw() -> dict[str, Any]:
@@ -25,12 +31,12 @@ def raw() -> dict[str, Any]:
 
 def problems(data: object) -> list[tuple[str, str]]:
     chk = Checker()
-    parse_odds_config(data, load_evidence(), chk)
+    parse_odds_config(data, evidence(), chk)
     return [(format_loc(p.loc), p.msg) for p in chk.errors]
 
 
 def test_the_real_file_loads_and_covers_the_vocabulary() -> None:
-    config = load_odds_config(load_evidence())
+    config = load_odds_config(evidence())
     assert tuple(config.options) == OPTION_IDS
     assert problems(raw()) == []
 

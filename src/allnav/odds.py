@@ -61,7 +61,7 @@ REPORT_CAUTIONS = (
     Caution("not-head-to-head", "Numbers for different options come from different studies. "
             "Only a trial that put people into groups by chance can compare two treatments; "
             "where one did, its comparison group is shown with the number."),
-    Caution("selected-people", "People in trials are chosen: mostly fit, mostly under 65, with "
+    Caution("selected-people", "People in trials are chosen: mostly fit, mostly younger adults, with "
             "healthy organs. Your own chances may be different; your care team knows your "
             "whole situation."),
 )

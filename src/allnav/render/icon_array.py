@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 from allnav.odds_words import IconArray, Segment
 
 WIDTH, HEIGHT = 360, 620
-_GRID_X, _GRID_Y, _GRID = 30, 96, 300
+_GRID_X, _GRID_Y, _GRID = 30, 104, 300
 _LEGEND_Y = _GRID_Y + _GRID + 22
 _PALETTE = {
     # (dark, light) per role; blue/orange are the pair most colour-vision types tell apart.
@@ -149,7 +149,7 @@ def icon_array_svg(array: IconArray) -> str:
     ]
     if array.unverified:
         parts.append(_text(16, 24 + len(title_lines) * 18 + 20,
-                           ["Not yet fully verified against the primary paper"], 12,
+                           ["Not yet verified against the primary paper"], 12,
                            weight="bold", cls="array-unverified"))
     parts += [
         f'<g class="icons" aria-hidden="true">{icons}</g>',
