@@ -122,25 +122,23 @@ def _infections(b: _Builder, rules: CareRules, s: Symptoms) -> bool:
             else []
         variant = ("fever-duration-unknown" if fev is None
                    else "confirmed" if neut else "not-ruled-out")
-        needs = (["symptoms.temperature_sustained_1h"] if fev is None else []) + anc_needs
+        duration = ["symptoms.temperature_sustained_1h"] if fev is None else []
         # The infection alert is not repeated: febrile neutropenia already covers it.
         b.add("febrile-neutropenia", variant, [*_temperature(rules, s), *anc, *signs],
-              needs=needs)
+              needs=[*duration, *anc_needs])
         return True
     any_fever = s.temperature_c is not None and rules.thresholds["fever_sustained"].met(
         s.temperature_c)
     if s.infection_signs is True or any_fever:
         triggers: list[Trigger] = []
-        needs: list[str] = []
         if any_fever:
             triggers += _temperature(rules, s)
         if s.infection_signs:
             triggers.append(_flag("symptoms.infection_signs", "signs of infection"))
-        anc, more = _anc(rules, s)
+        anc, anc_needs = _anc(rules, s)
         triggers += anc
-        needs += more
         variant = "neutropenia-not-ruled-out" if neut is not False else "neutrophils-not-low"
-        b.add("infection", variant, triggers, needs=needs)
+        b.add("infection", variant, triggers, needs=anc_needs)
     return False
 
 
