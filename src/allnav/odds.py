@@ -250,6 +250,33 @@ def _select(specs: Sequence[ShowSpec], situation: Situation, pathway: Pathway
     return chosen, hidden
 
 
+_ROLE_KINDS: tuple[tuple[str, str, StatementKind, StatementKind], ...] = (
+    ("benefit", "benefits", "benefits", "benefits-none-fit"),
+    ("harm", "harms", "harms", "harms-none-fit"),
+)
+
+
+def _missing_statements(pathway: Pathway, spec: OptionSpec, has_benefits: bool,
+                        has_harms: bool, hidden: Sequence[NotShown]) -> list[StatementView]:
+    """Words in place of a missing benefit or harm number (IPDAS: equal detail), saying
+    whether none fits this patient or none is held at all."""
+    out: list[StatementView] = []
+    for word, plural, kind, none_fit in _ROLE_KINDS:
+        if has_benefits if word == "benefit" else has_harms:
+            continue
+        own = spec.benefits_statement if word == "benefit" else spec.harms_statement
+        if any(word in h.roles for h in hidden):
+            out.append(_statement(pathway, none_fit, (
+                f"None of the {word} numbers we hold for this option were measured in people "
+                "in your situation (see what was left out, below).")))
+        elif own is not None:
+            out.append(_statement(pathway, kind, own.text, own.evidence))
+        else:
+            out.append(_statement(pathway, kind, (
+                f"Numbers for the {plural} of this option are not in our registry.")))
+    return out
+
+
 def option_odds(pathway: Pathway, spec: OptionSpec, status: Status, situation: Situation
                 ) -> OptionOdds:
     """The numbers for one option and one patient."""
@@ -266,21 +293,7 @@ def option_odds(pathway: Pathway, spec: OptionSpec, status: Status, situation: S
     benefits = tuple(o for o in shown if o.role == "benefit")
     harms = tuple(o for o in shown if o.role == "harm")
     if spec.statement is None:
-        for role, got, own in (("benefits", benefits, spec.benefits_statement),
-                               ("harms", harms, spec.harms_statement)):
-            if got:
-                continue
-            word = role.removesuffix("s")
-            if any(word in h.roles for h in hidden):
-                statements.append(_statement(pathway, f"{role}-none-fit",  # type: ignore[arg-type]
-                    f"None of the {word} numbers we hold for this option were measured in "
-                    "people in your situation (see what was left out, below)."))
-            elif own is not None:
-                statements.append(_statement(pathway, role,  # type: ignore[arg-type]
-                                             own.text, own.evidence))
-            else:
-                statements.append(_statement(pathway, role,  # type: ignore[arg-type]
-                    f"Numbers for the {role} of this option are not in our registry."))
+        statements += _missing_statements(pathway, spec, bool(benefits), bool(harms), hidden)
     cautions = (NOT_HEAD_TO_HEAD,) if len({o.source.evidence_id for o in shown}) > 1 else ()
     return OptionOdds(option.id, option.title, option.plain_title, status, benefits, harms,
                       tuple(statements), tuple(hidden), cautions)

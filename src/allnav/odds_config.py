@@ -111,22 +111,25 @@ def default_odds_path() -> Path:
     return Path(str(resources.files("allnav") / "knowledge" / "odds.yaml"))
 
 
-_CACHE: dict[tuple[Path, int], OddsConfig] = {}
+# Keyed by file; the registry it was validated against is kept with it and compared by
+# identity, so a config is never reused for a different registry.
+_CACHE: dict[Path, tuple[EvidenceRegistry, OddsConfig]] = {}
 
 
 def load_odds_config(evidence: EvidenceRegistry, path: Path | None = None) -> OddsConfig:
     """Load and validate ``odds.yaml`` against ``evidence``; raise :class:`KnowledgeError`
-    listing every problem with its path."""
+    listing every problem with its path. Cached per file and registry."""
     path = (path or default_odds_path()).resolve()
-    key = (path, id(evidence))
-    if key not in _CACHE:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        chk = Checker()
-        config = parse_odds_config(data, evidence, chk)
-        if chk.errors or config is None:
-            raise KnowledgeError(path.name, chk.errors)
-        _CACHE[key] = config
-    return _CACHE[key]
+    cached = _CACHE.get(path)
+    if cached is not None and cached[0] is evidence:
+        return cached[1]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    chk = Checker()
+    config = parse_odds_config(data, evidence, chk)
+    if chk.errors or config is None:
+        raise KnowledgeError(path.name, chk.errors)
+    _CACHE[path] = (evidence, config)
+    return config
 
 
 def _hints(chk: Checker, node: object, loc: Loc) -> Hints:
@@ -217,7 +220,7 @@ def _show(chk: Checker, node: object, loc: Loc, evidence: EvidenceRegistry) -> S
                 chk.error((*loc, "also", i), f"{ev_id} has no outcome '{a}'"
                           + did_you_mean(a, known))
     return ShowSpec(
-        evidence=ev_id, outcome=out_id, role=role or "benefit",  # type: ignore[arg-type]
+        evidence=ev_id, outcome=out_id, role="harm" if role == "harm" else "benefit",
         plain=chk.text(m, "plain", loc), control=control,
         treated=chk.text(m, "treated", loc, required=False) or None,
         when=_hints(chk, m.get("when"), (*loc, "when")),
