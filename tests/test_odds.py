@@ -274,3 +274,31 @@ def test_study_ages_are_read_without_taking_an_iqr_for_a_range() -> None:
     assert (u.high, u.high_exclusive) == (66, True)
     assert parse_age("18 and older (US); 26 and older (EU)").low == 18
     assert parse_age("at least 3 years at screening and no older than 21 at diagnosis").high == 21
+
+
+def _syllables(word: str) -> int:
+    groups = re.findall(r"[aeiouy]+", word.lower())
+    n = len(groups) - (1 if word.lower().endswith("e") and len(groups) > 1
+                       and not word.lower().endswith("le") else 0)
+    return max(1, n)
+
+
+def test_patient_words_stay_near_a_grade_6_to_8_reading_level(reports: list[OddsReport]) -> None:
+    """A crude Flesch-Kincaid grade over the patient-facing sentences (drug names make single
+    sentences harder; the average is what drifts when jargon creeps in)."""
+    words = syllables = sentences = 0
+    seen: set[str] = set()
+    for r in reports:
+        for o in r.options:
+            for s in (*o.benefits, *o.harms):
+                for t in (*(x.text for x in s.sentences), *s.differences):
+                    seen.add(t)
+    for text in seen:
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            ws = re.findall(r"[A-Za-z'-]+", sentence)
+            if ws:
+                words += len(ws)
+                syllables += sum(_syllables(w) for w in ws)
+                sentences += 1
+    grade = 0.39 * words / sentences + 11.8 * syllables / words - 15.59
+    assert grade <= 8.5, grade
