@@ -128,14 +128,16 @@ def match_command(
     facts, _warnings = load_patient(patient, dt.date.today())
     ids = [n.strip().upper() for n in nct]
     with TrialStore(_store_path(store)) as ts:
+        place = resolve_place(near, ts.sites_named(place_names(near))) if near else None
         if ids:
             studies = ts.get(ids)
             missing = sorted(set(ids) - {s.nct_id for s in studies})
             if missing:
                 raise _bad("--nct", f"not in the trial store: {', '.join(missing)}")
         else:
-            studies = ts.candidates(facts.age_years, facts.sex, all_statuses=show_excluded)
-        place = resolve_place(near, ts.sites_named(place_names(near))) if near else None
+            box = place.bounding_box(within_km) if place and within_km else None
+            studies = ts.candidates(facts.age_years, facts.sex, all_statuses=show_excluded,
+                                    box=box)
         info = ts.info()
     result = match_trials(studies, facts, place, within_km, keep_excluded=show_excluded or bool(ids))
     if limit is not None:

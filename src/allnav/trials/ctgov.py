@@ -96,11 +96,15 @@ def is_all_study(conditions: tuple[str, ...], mesh_ids: tuple[str, ...]) -> bool
     return any(_ALL_TEXT.search(c) for c in conditions)
 
 
-def parse_study(raw: object, where: str = "") -> tuple[Study | None, list[Problem]]:
+def parse_study(raw: object, where: str = "", *, all_only: bool = False
+                ) -> tuple[Study | None, list[Problem]]:
     """A :class:`Study` from one API v2 record, and the problems found.
 
     Returns ``None`` (with an error problem) only when the record has no usable
-    NCT id; everything else that is missing is left unknown.
+    NCT id; everything else that is missing is left unknown. With ``all_only``
+    the eligibility text of a study that is not about ALL is not recognised (the
+    matcher rules such a study out before reading its criteria), which is most
+    of the cost of importing a large snapshot.
     """
     top: Loc = (where,) if where else ()
     if not isinstance(raw, Mapping):
@@ -139,7 +143,9 @@ def parse_study(raw: object, where: str = "") -> tuple[Study | None, list[Proble
     sites = tuple(s for i, r in enumerate(locations if isinstance(locations, list) else [])
                   if (s := _site(r, (*top, "protocolSection", "contactsLocationsModule",
                                      "locations", i), problems)))
-    criteria, unrecognised = recognise(_text(_get(elig, "eligibilityCriteria")))
+    is_all = is_all_study(conditions + keywords, mesh_ids)
+    criteria, unrecognised = ((), 0) if all_only and not is_all else recognise(
+        _text(_get(elig, "eligibilityCriteria")))
     status = _text(_get(ps, "statusModule", "overallStatus"))
     interventions = tuple(n for i in (_get(ps, "armsInterventionsModule", "interventions") or [])
                           if (n := _text(_get(i, "name"))))
@@ -147,7 +153,7 @@ def parse_study(raw: object, where: str = "") -> tuple[Study | None, list[Proble
         nct_id=nct,
         title=_text(_get(ident, "briefTitle")) or _text(_get(ident, "officialTitle")) or nct,
         status=status.upper() if status else "UNKNOWN",
-        is_all=is_all_study(conditions + keywords, mesh_ids),
+        is_all=is_all,
         official_title=_text(_get(ident, "officialTitle")),
         acronym=_text(_get(ident, "acronym")),
         phases=_texts(_get(ps, "designModule", "phases")),

@@ -10,6 +10,7 @@ exclusion sentences and groups alternatives. Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,16 @@ class Hit:
 
 _NUM_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "first": 1, "second": 2, "third": 3,
               "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+
+
+@functools.cache
+def _words(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
+def _has(s: str, words: tuple[str, ...]) -> bool:
+    """A cheap test before the regular expressions: most sentences name none of the words."""
+    return _words(words).search(s) is not None
 
 
 def number_word(word: str) -> int:
@@ -104,6 +115,10 @@ _DISEASE_WORD = re.compile(r"\b(?:all|b-all|t-all|leuka?emia|lymphoblastic|disea
 
 def detect_disease(s: str) -> list[Hit]:
     """Relapsed / refractory / n-th relapse / relapse after transplant / lines / MRD."""
+    if not _has(s, ("relaps", "refract", "recurr", "r/r", "remission", "mrd", "residual",
+                    "induction")) and not (_has(s, (">=", "or more")) and _has(
+                        s, ("line", "regimen", "therap", "treatment"))):
+        return []
     hits: list[Hit] = []
     taken: list[tuple[int, int]] = []
 
@@ -170,6 +185,8 @@ _CD_PAIR = re.compile(r"\bcd(19|22)\s*(?:and/or|or|/|and)\s*cd(19|22)\b", _FLAGS
 
 def detect_markers(s: str) -> list[Hit]:
     """CD19 and CD22 expression, not CD19-directed therapy."""
+    if not _has(s, ("cd19", "cd22")):
+        return []
     hits: list[Hit] = []
     for m in _CD_PAIR.finditer(s):
         after = s[m.end():m.end() + 30]
@@ -207,6 +224,8 @@ _PH_LIKE = re.compile(r"\bph(?:iladelphia)?[- ]like\b", _FLAGS)
 
 def detect_ph(s: str) -> list[Hit]:
     """Philadelphia chromosome / BCR::ABL1 status; "Ph+ or Ph-" names no requirement."""
+    if not _has(s, ("ph", "bcr", "9;22")):
+        return []
     pos = [m for m in _PH_POS.finditer(s) if not _PH_LIKE.match(s, m.start())]
     neg = [m for m in _PH_NEG.finditer(s) if not _PH_LIKE.match(s, m.start())]
     if pos and neg:
@@ -222,6 +241,8 @@ _T315I_NOT = re.compile(r"(?:without|no|absence of|negative for|other than|excep
 
 def detect_t315i(s: str) -> list[Hit]:
     """The ABL1 T315I gatekeeper mutation; "other than T315I" names no requirement."""
+    if not _has(s, ("t315i",)):
+        return []
     out: list[Hit] = []
     for m in _T315I.finditer(s):
         before = s[max(0, m.start() - 40):m.start()]
@@ -243,6 +264,8 @@ _T = re.compile(r"\bt-all\b|\bt-lbl\b|\bt[- ]cell\s+all\b|\bt[- ](?:cell\s+)?(?:
 
 def detect_lineage(s: str) -> list[Hit]:
     """B- or T-lineage ALL; a sentence naming both asks for neither."""
+    if not _has(s, ("all", "lymphoblastic", "lineage", "precursor", "etp", "lbl", "pre-b")):
+        return []
     b, t = _B.search(s), _T.search(s)
     if b and t:
         return []
@@ -261,6 +284,8 @@ _KMT2A = re.compile(r"\b(?:kmt2a|mll|11q23)\b(?:[- ]?(?:r\b|gene\s+)?(?:rearrang
 
 def detect_kmt2a(s: str) -> list[Hit]:
     """KMT2A (MLL) rearrangement, not the partial tandem duplication."""
+    if not _has(s, ("kmt2a", "mll", "11q23")):
+        return []
     m = _KMT2A.search(s)
     if not m or re.search(r"partial tandem|\bptd\b", s, _FLAGS):
         return []
@@ -280,6 +305,8 @@ _CNS = re.compile(r"\bcns[- ]?3\b|\b(?:active|symptomatic|clinically active|over
 
 def detect_cns(s: str) -> list[Hit]:
     """Active CNS leukaemia (CNS-3) as an exclusion. Allowed CNS-1/CNS-2 names nothing."""
+    if not _has(s, ("cns", "central nervous", "leptomening")):
+        return []
     m = _CNS.search(s)
     if not m:
         return []
@@ -313,6 +340,8 @@ def _ecog_max(tail: str, exclusion: bool) -> int | None:
 
 def detect_performance(s: str, exclusion: bool) -> list[Hit]:
     """ECOG (maximum allowed) and Karnofsky (minimum), already as requirements."""
+    if not _has(s, ("ecog", "eastern", "zubrod", "who perf", "karnofsky", "kps")):
+        return []
     out: list[Hit] = []
     if (e := _ECOG.search(s)) and (top := _ecog_max(s[e.end():e.end() + 70], exclusion)) is not None \
             and top >= 0:

@@ -136,15 +136,25 @@ class Judged:
 
     criterion: Criterion
     status: Status3
-    label: str
     note: str
     question: str | None
+    #: A label given by the caller (the structured age and sex limits); else from the criterion.
+    title: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The criterion in plain words (built when shown: a match judges many more)."""
+        if self.title:
+            return self.title
+        out = " or ".join(describe(r) for r in self.criterion.any_of)
+        if self.criterion.when is not None:
+            out += f" (if {describe(self.criterion.when).lower()})"
+        return out
 
 
 def judge(c: Criterion, f: Facts) -> Judged:
     """A criterion (alternatives joined by "or", maybe a condition) judged for one patient."""
     outcomes = [evaluate(r, f) for r in c.any_of]
-    label = " or ".join(describe(r) for r in c.any_of)
     met = [o for o in outcomes if o.status == "met"]
     unknown = [o for o in outcomes if o.status == "unknown"]
     if met:
@@ -158,17 +168,15 @@ def judge(c: Criterion, f: Facts) -> Judged:
     if status == "unknown":
         asks = [o.question for o in unknown if o.question]
         question = asks[0] if len(asks) == 1 else (
-            f"Which of these applies: {label.lower()}? The study needs one of them.")
+            "Which of these applies: " + " or ".join(describe(r) for r in c.any_of).lower()
+            + "? The study needs one of them.")
     if c.when is not None and status != "met":
         cond = evaluate(c.when, f)
-        when = describe(c.when)
-        label = f"{label} (if {when.lower()})"
         if cond.status == "not-met":
-            return Judged(c, "met", label, f"does not apply: {cond.note}", None)
+            return Judged(c, "met", f"does not apply: {cond.note}", None)
         if cond.status == "unknown":
-            return Judged(c, "unknown", label, f"{note}; {cond.note}",
+            when = describe(c.when)
+            return Judged(c, "unknown", f"{note}; {cond.note}",
                           f"{cond.question or when + '?'} If so, the study also needs: "
                           f"{describe(c.any_of[0]).lower()}.")
-    elif c.when is not None:
-        label = f"{label} (if {describe(c.when).lower()})"
-    return Judged(c, status, label, note, question)
+    return Judged(c, status, note, question)

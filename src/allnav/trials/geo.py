@@ -75,6 +75,23 @@ class Place:
         lat, lon = site.lat, site.lon
         return min(haversine_km(p[0], p[1], lat, lon) for p in self.points)
 
+    def bounding_box(self, km: float) -> tuple[float, float, float, float] | None:
+        """(south, north, west, east) around the place's points, wide enough that every
+        point within ``km`` lies inside; ``None`` when it would wrap a pole or the date line
+        (the caller then filters by distance alone)."""
+        dlat = km / 111.0  # a degree of latitude is at least 110.57 km
+        south = min(p[0] for p in self.points) - dlat
+        north = max(p[0] for p in self.points) + dlat
+        if south < -89 or north > 89:
+            return None
+        # A degree of longitude shrinks with cos(latitude): use the widest latitude in the box.
+        dlon = km / (111.0 * math.cos(math.radians(max(abs(south), abs(north)))))
+        west = min(p[1] for p in self.points) - dlon
+        east = max(p[1] for p in self.points) + dlon
+        if west < -180 or east > 180:
+            return None
+        return south, north, west, east
+
     def _contains(self, site: Site) -> bool:
         if self.country and _same(site.country, self.country):
             return self.kind == "country" or _same(site.state, self.state)

@@ -84,24 +84,24 @@ def _structured(study: Study, facts: Facts) -> tuple[list[str], list[Judged]]:
         label = f"Age limits in the study record: {span}"
         age = facts.age_years
         if age is None:
-            rows.append(Judged(crit, "unknown", label, "age is not known",
-                               f"How old is the patient? The study is for ages {span}."))
+            rows.append(Judged(crit, "unknown", "age is not known",
+                               f"How old is the patient? The study is for ages {span}.", label))
         elif (lo and age < lo.years) or (hi and age >= hi.years):
             reasons.append(f"the study is for ages {span}; the patient is {age:g}")
         else:
-            rows.append(Judged(crit, "met", label, f"the patient is {age:g}", None))
+            rows.append(Judged(crit, "met", f"the patient is {age:g}", None, label))
     if study.sex in ("FEMALE", "MALE"):
         crit = Criterion("inclusion", f"Study record: sex {study.sex}",
                          (Requirement("study_sex", study.sex),))
         label = "Women only" if study.sex == "FEMALE" else "Men only"
         if facts.sex is None:
-            rows.append(Judged(crit, "unknown", label, "sex is not known",
+            rows.append(Judged(crit, "unknown", "sex is not known",
                                f"The study takes {label.lower()}: is the patient "
-                               f"{study.sex.lower()}?"))
+                               f"{study.sex.lower()}?", label))
         elif facts.sex.upper() != study.sex:
             reasons.append(f"the study takes {label.lower()}")
         else:
-            rows.append(Judged(crit, "met", label, f"the patient is {facts.sex}", None))
+            rows.append(Judged(crit, "met", f"the patient is {facts.sex}", None, label))
     return reasons, rows
 
 
@@ -138,8 +138,7 @@ def match_study(study: Study, facts: Facts, place: Place | None = None,
         # No eligibility text at all: nothing was checked, so the fit cannot be "eligible".
         judged += (Judged(Criterion("inclusion", "(the record has no eligibility criteria)",
                                     (Requirement("record", "criteria"),)),
-                          "unknown", "The study record lists eligibility criteria",
-                          "the record gives no eligibility criteria",
+                          "unknown", "the record gives no eligibility criteria",
                           "The study record lists no eligibility criteria: who can take part?"),)
     if reasons or any(j.status == "not-met" for j in judged):
         fit: Fit = "not-eligible"

@@ -10,6 +10,7 @@ requirement ``prior_car_t=none``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,9 +40,14 @@ class Requirement:
 
     @staticmethod
     def from_key(key: str) -> Requirement:
-        """The inverse of :attr:`key`."""
-        kind, _, expect = key.partition("=")
-        return Requirement(kind, expect)
+        """The inverse of :attr:`key` (one shared object per key: a store holds few kinds)."""
+        return _from_key(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _from_key(key: str) -> Requirement:
+    kind, _, expect = key.partition("=")
+    return Requirement(kind, expect)
 
 
 @dataclass(frozen=True, slots=True)

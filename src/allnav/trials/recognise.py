@@ -25,9 +25,10 @@ KINDS: tuple[str, ...] = (
     "prior_tki", "prior_ponatinib", "prior_nelarabine", "prior_menin",
 )
 
-_SYMBOLS = (("≥", ">="), ("≤", "<="), ("⩾", ">="), ("⩽", "<="), ("=>", ">="), ("=<", "<="),
-            ("–", "-"), ("—", "-"), ("‐", "-"), ("‑", "-"), ("−", "-"), ("×", "x"),
-            ("ï", "i"), ("’", "'"), ("\u00a0", " "))
+_SYMBOLS = str.maketrans({"≥": ">=", "≤": "<=", "⩾": ">=", "⩽": "<=", "–": "-", "—": "-",
+                          "‐": "-", "‑": "-", "−": "-", "×": "x", "ï": "i", "’": "'",
+                          "\u00a0": " "})
+_PHRASE_WORDS = re.compile(r"than|least|minimum|maximum")
 _PHRASES = (
     (re.compile(r"\b(?:greater than or equal to|more than or equal to|at least|no less than|not "
                 r"less than|a minimum of)\b"), ">="),
@@ -69,12 +70,11 @@ _COVERING = {"ph", "lineage", "cd19", "cd22", "t315i", "kmt2a"}
 
 def normalise(sentence: str) -> str:
     """Lower case, plain hyphens, and ``>=``/``<=`` for symbols and phrases."""
-    s = sentence
-    for old, new in _SYMBOLS:
-        s = s.replace(old, new)
+    s = sentence.translate(_SYMBOLS).replace("=>", ">=").replace("=<", "<=")
     s = " ".join(s.lower().split())
-    for pattern, new in _PHRASES:
-        s = pattern.sub(new, s)
+    if _PHRASE_WORDS.search(s):  # every phrase below contains one of these words
+        for pattern, new in _PHRASES:
+            s = pattern.sub(new, s)
     return s
 
 

@@ -180,7 +180,7 @@ def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]]
     warnings: list[Problem] = []
     for source, raw in records:
         read += 1
-        study, problems = parse_study(raw, source)
+        study, problems = parse_study(raw, source, all_only=True)
         if study is None:
             skipped += problems
             continue
@@ -249,9 +249,14 @@ class TrialStore:
                 "imported_at": at[0] if at else None}
 
     def candidates(self, age: float | None = None, sex: str | None = None, *,
-                   all_statuses: bool = False) -> list[Study]:
+                   all_statuses: bool = False,
+                   box: tuple[float, float, float, float] | None = None) -> list[Study]:
         """ALL studies that pass the indexed hard filters for this age and sex (a filter
-        whose fact is unknown is not applied); open studies only unless ``all_statuses``."""
+        whose fact is unknown is not applied); open studies only unless ``all_statuses``.
+
+        ``box`` (south, north, west, east) keeps studies with a site inside it, or with a
+        site whose position is unknown, or with no sites: a superset of those within the
+        distance, which the matcher then measures exactly."""
         where = ["studies.is_all = 1"]
         args: list[object] = []
         if not all_statuses:
@@ -264,6 +269,12 @@ class TrialStore:
             if sex is not None:
                 where.append("studies.sex IN ('ALL', ?)")
                 args.append(sex.upper())
+            if box is not None:
+                where.append(
+                    "(EXISTS (SELECT 1 FROM sites x WHERE x.nct_id = studies.nct_id AND (x.lat IS "
+                    "NULL OR (x.lat BETWEEN ? AND ? AND x.lon BETWEEN ? AND ?))) OR NOT EXISTS "
+                    "(SELECT 1 FROM sites x WHERE x.nct_id = studies.nct_id))")
+                args += list(box)
         return self._studies(" AND ".join(where), args)
 
     def get(self, nct_ids: Iterable[str]) -> list[Study]:

@@ -20,10 +20,17 @@ from allnav.trials.detectors import (
     PRIOR,
     RECENT,
     Hit,
+    _has,
     number_word,
 )
 
 _F = re.IGNORECASE
+#: Words one of which every treatment pattern below contains (a cheap test first).
+_WORDS = ("blinat", "blincyto", "cd3", "bispecific", "inotuz", "besponsa", "car", "chimeric",
+          "tisagen", "brexu", "obecab", "axicab", "kymriah", "tecartus", "aucatzyl", "allo",
+          "transplant", "hsct", "hct", "sct", "stem", "marrow", "ponatinib", "iclusig",
+          "nelarabine", "arranon", "atriance", "menin", "revumenib", "ziftomenib", "bleximenib",
+          "enzomenib", "sndx", "ko-539", "tki", "tyrosine", "abl", "inib", "cd19", "cd22")
 _HSCT = (r"allogeneic\s+(?:hematopoietic\s+|haematopoietic\s+|peripheral blood\s+)?(?:stem[- ]cell"
          r"\s+|hematopoietic cell\s+|bone marrow\s+|cell\s+)?(?:transplant\w*|hsct|sct|hct|bmt)|"
          r"\ballo[- ]?(?:hsct|hct|sct|bmt|transplant\w*|geneic)\b|\ballogeneic\b|\b(?:hsct|hct|"
@@ -75,7 +82,7 @@ def _value(s: str, inclusion: bool) -> str | None:
 
 def detect_therapies(s: str, inclusion: bool) -> list[Hit]:
     """Earlier treatments named as prior therapy (not allergies, donors or future plans)."""
-    if _IRRELEVANT.search(s):
+    if not _has(s, _WORDS) or _IRRELEVANT.search(s):
         return []
     value = _value(s, inclusion)
     if value is None:
