@@ -1,6 +1,6 @@
 """CDS Hooks service benchmark: card latency under a steady request rate, on loopback.
 
-Starts the real server (``allnav serve``, one process) on 127.0.0.1 with a config that
+Starts the real server (what ``allnav serve [--workers N]`` runs) on 127.0.0.1 with a config that
 trusts a benchmark EHR, then plays that EHR with an open-loop load generator: requests
 are scheduled at a fixed rate whatever the server does, each with its own freshly
 signed ES384 JWT and a realistic prefetch (a patient with relapsed B-ALL and about 200
@@ -80,24 +80,43 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (Linux /proc), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU of a process and its children still running (Linux /proc), in s."""
+    total = 0.0
+    for p in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
-def start_server(tmp: Path, ehr: Ehr, port: int) -> subprocess.Popen[bytes]:
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(c) for c in found]
+
+
+def start_server(tmp: Path, ehr: Ehr, port: int, workers: int) -> subprocess.Popen[bytes]:
     (tmp / "jwks.json").write_text(json.dumps(ehr.jwks()))
     (tmp / "allnav.toml").write_text(
         f'[server]\nbase_url = "http://{HOST}:{port}"\n\n'
         f'[[issuers]]\niss = "{ehr.iss}"\njwks_file = "jwks.json"\n')
-    cmd = [sys.executable, "-c", "from allnav.cli import main; main()", "serve",
-           "--host", HOST, "--port", str(port), "--config", str(tmp / "allnav.toml")]
+    # What `allnav serve --workers N` runs, without importing every CLI command.
+    cmd = [sys.executable, "-m", "uvicorn", "allnav.web.app:app_from_environment", "--factory",
+           "--host", HOST, "--port", str(port), "--workers", str(workers), "--no-server-header",
+           "--log-level", "info"]
+    env = {**os.environ, "ALLNAV_CONFIG": str(tmp / "allnav.toml"),
+           "ALLNAV_JTI_STORE": str(tmp / "jti.sqlite3") if workers > 1 else ""}
     log = (tmp / "server.log").open("wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             with socket.create_connection((HOST, port), timeout=0.5):
+                time.sleep(1.0 if workers > 1 else 0)  # let every worker come up
                 return proc
         except OSError:
             if proc.poll() is not None:
@@ -186,6 +205,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rate", type=float, default=TARGET_RATE)
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--workers", type=int, default=1, help="server worker processes")
     ap.add_argument("--no-search", action="store_true", help="skip the step search")
     args = ap.parse_args()
     ehr = Ehr()
@@ -195,9 +215,10 @@ def main() -> int:
     n = int(args.rate * args.seconds)
     with tempfile.TemporaryDirectory() as d:
         port = free_port()
-        proc = start_server(Path(d), ehr, port)
+        proc = start_server(Path(d), ehr, port, args.workers)
         try:
-            print(f"prefetch: {resources} resources, {len(body) / 1024:.0f} KiB per request; "
+            print(f"server: allnav serve --workers {args.workers}; "
+                  f"prefetch: {resources} resources, {len(body) / 1024:.0f} KiB per request; "
                   f"{CONNECTIONS} keep-alive connections; signing {n + int(args.rate * 2)} JWTs...",
                   flush=True)
             warm = card_requests(ehr, port, int(args.rate * 2), body)

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from allnav.web.app import create_app
-from allnav.web.jwt_auth import JtiCache
+from allnav.web.jwt_auth import JtiCache, SharedJtiStore
 from allnav.web.settings import Issuer
 
 from .ehr_harness import BASE, SERVICE, SERVICE_PATH, Ehr, full_prefetch, hook_request, rsa_ehr, send
@@ -215,3 +215,31 @@ def test_jti_cache_forgets_expired_entries_and_fails_closed_when_full() -> None:
     assert cache.add("c", expires_at=300, now=150)  # "a" expired and was dropped
     assert len(cache) == 2
     assert not cache.add("b", expires_at=200, now=150)
+
+
+def test_the_shared_store_refuses_a_jti_seen_by_another_process(tmp_path: Any) -> None:
+    path = str(tmp_path / "jti.sqlite3")
+    worker_a, worker_b = SharedJtiStore(path, max_size=1000), SharedJtiStore(path, max_size=1000)
+    assert worker_a.add("iss\x00one", expires_at=100, now=0)
+    assert not worker_b.add("iss\x00one", expires_at=100, now=10)
+    assert worker_b.add("iss\x00two", expires_at=100, now=10)
+    assert not worker_a.add("iss\x00two", expires_at=100, now=20)
+    assert worker_a.add("iss\x00one", expires_at=300, now=150)  # expired long ago: reusable
+    assert len(worker_b) == 2
+
+
+def test_a_full_shared_store_fails_closed(tmp_path: Any) -> None:
+    store = SharedJtiStore(str(tmp_path / "jti.sqlite3"), max_size=2)
+    store.SWEEP_EVERY = 1
+    assert store.add("a", expires_at=100, now=0)
+    assert store.add("b", expires_at=100, now=0)
+    assert not store.add("c", expires_at=100, now=0)
+    assert store.add("c", expires_at=300, now=200)  # both expired and swept
+
+
+def test_replay_across_workers_sharing_a_store(ehr: Ehr, tmp_path: Any) -> None:
+    settings = ehr.settings(jti_store=str(tmp_path / "jti.sqlite3"))
+    worker_a, worker_b = create_app(settings), create_app(settings)
+    token = ehr.token(ENDPOINT)
+    assert post(worker_a, token).status_code == 200
+    assert_refused(post(worker_b, token))

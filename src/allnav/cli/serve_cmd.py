@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import logging
+import os
 import sys
+import tempfile
 
 import typer
 
@@ -31,6 +33,9 @@ def serve_command(
         False, "--insecure-demo",
         help="Accept CDS Hooks calls WITHOUT verifying their JWT. Local demos only: "
         "listens on loopback only and marks every response."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=16,
+        help="Worker processes (they share the JWT replay cache through a private SQLite file)."),
 ) -> None:
     """Start the app: CDS Hooks service, JSON API (see docs/cds-hooks.md)."""
     # Imported here so that other commands do not pay for the web stack.
@@ -38,7 +43,14 @@ def serve_command(
 
     from allnav.web.app import create_app
     from allnav.web.http import DEMO_WARNING
-    from allnav.web.settings import CONFIG_ENV, ConfigError, describe_problems, load_settings
+    from allnav.web.settings import (
+        CONFIG_ENV,
+        DEMO_ENV,
+        JTI_STORE_ENV,
+        ConfigError,
+        describe_problems,
+        load_settings,
+    )
 
     try:
         settings = load_settings(config)
@@ -58,8 +70,18 @@ def serve_command(
     elif not settings.issuers:
         typer.echo("warning: no trusted EHR issuers are configured; every CDS Hooks call "
                    f"will get 401 (give --config or set ${CONFIG_ENV})", err=True)
-    web_app = create_app(settings)
     # The app's own lines (issuer, jti, counts; never tokens or patient data) go to stderr.
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    uvicorn.run(web_app, host=host, port=port, log_level="info", server_header=False)
+    if workers == 1:
+        web_app = create_app(settings)  # fails here, before listening, on bad knowledge
+        uvicorn.run(web_app, host=host, port=port, log_level="info", server_header=False)
+        sys.exit(0)
+    create_app(settings)  # check the knowledge once before starting the workers
+    with tempfile.TemporaryDirectory(prefix="allnav-") as private:  # mode 0700
+        if config:
+            os.environ[CONFIG_ENV] = os.path.abspath(config)
+        os.environ[DEMO_ENV] = "1" if insecure_demo else "0"
+        os.environ[JTI_STORE_ENV] = os.path.join(private, "jti.sqlite3")
+        uvicorn.run("allnav.web.app:app_from_environment", factory=True, workers=workers,
+                    host=host, port=port, log_level="info", server_header=False)
     sys.exit(0)

@@ -88,3 +88,9 @@ def create_app(settings: Settings) -> FastAPI:
     openapi.install(app)
     return app
 
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``allnav serve --workers N`` (a uvicorn factory)."""
+    from allnav.web.settings import settings_from_environment
+
+    return create_app(settings_from_environment())

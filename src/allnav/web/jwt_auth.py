@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Mapping
@@ -93,6 +94,51 @@ class JtiCache:
             return True
 
 
+class SharedJtiStore:
+    """The replay cache in a SQLite file, shared by the worker processes of one server.
+
+    Same contract as :class:`JtiCache`. A primary key makes "seen before?" and "remember"
+    one atomic insert across processes; expired rows are swept every ``SWEEP_EVERY`` adds.
+    """
+
+    SWEEP_EVERY = 500
+
+    def __init__(self, path: str, max_size: int) -> None:
+        self.max_size = max_size
+        self._db = sqlite3.connect(path, timeout=2.0, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=OFF")  # a crash loses jti that expire within the hour
+        self._db.execute("CREATE TABLE IF NOT EXISTS jti (key TEXT PRIMARY KEY, exp REAL NOT NULL) "
+                         "WITHOUT ROWID")
+        self._adds = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        row = self._db.execute("SELECT count(*) FROM jti").fetchone()
+        return int(row[0])
+
+    def add(self, key: str, expires_at: float, now: float) -> bool:
+        with self._lock:
+            self._adds += 1
+            if (self._adds - 1) % self.SWEEP_EVERY == 0:
+                self._db.execute("DELETE FROM jti WHERE exp < ?", (now,))
+                if len(self) >= self.max_size:
+                    log.warning("JWT replay store is full (%d); refusing new tokens", self.max_size)
+                    return False
+            try:
+                self._db.execute("INSERT INTO jti (key, exp) VALUES (?, ?)", (key, expires_at))
+            except sqlite3.IntegrityError:
+                row = self._db.execute("SELECT exp FROM jti WHERE key = ?", (key,)).fetchone()
+                if row is not None and row[0] < now:  # an old entry not swept yet: reuse it
+                    self._db.execute("UPDATE jti SET exp = ? WHERE key = ?", (expires_at, key))
+                    return True
+                return False
+            except sqlite3.Error as e:
+                log.warning("JWT replay store failed (%s); refusing the token", type(e).__name__)
+                return False
+            return True
+
+
 async def fetch_jwks(url: str) -> Mapping[str, Any]:
     """GET a JWK Set over https with a tight timeout (only for allowlisted ``jku``)."""
     if not url.startswith("https://"):
@@ -132,7 +178,9 @@ class JwtVerifier:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.jti_cache = JtiCache(settings.jti_cache_size)
+        self.jti_cache: JtiCache | SharedJtiStore = (
+            SharedJtiStore(settings.jti_store, settings.jti_cache_size) if settings.jti_store
+            else JtiCache(settings.jti_cache_size))
         self._static = {iss: _keys_by_kid(i.jwks) for iss, i in settings.issuers.items()}
         self._fetched: dict[str, tuple[float, dict[str, _Key]]] = {}
         self._fetcher: JwksFetcher = settings.jwks_fetcher or fetch_jwks

@@ -14,7 +14,7 @@ import json
 import os
 import tomllib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -26,6 +26,9 @@ from allnav.problems import AllnavError, Loc, Problem, format_loc
 
 #: Environment variable naming the config file when ``--config`` is not given.
 CONFIG_ENV = "ALLNAV_CONFIG"
+#: Set by ``allnav serve`` for its worker processes (not for users).
+DEMO_ENV = "ALLNAV_INSECURE_DEMO"
+JTI_STORE_ENV = "ALLNAV_JTI_STORE"
 
 #: Fetches a JWK Set by URL (only for ``jku`` URLs an issuer allowlists).
 JwksFetcher = Callable[[str], Awaitable[Mapping[str, Any]]]
@@ -78,6 +81,9 @@ class Settings:
     #: Longest accepted JWT lifetime (exp - iat); the replay cache holds jti this long.
     jwt_max_lifetime_seconds: int = 3600
     jti_cache_size: int = 100_000
+    #: A SQLite file holding the replay cache, shared by several worker processes
+    #: (``allnav serve --workers N`` makes one); in memory when unset.
+    jti_store: str | None = None
     fhir_timeout_seconds: float = 2.0
     #: Allow plain-http FHIR servers (local testing only: the access token would travel
     #: unencrypted).
@@ -263,3 +269,11 @@ def load_settings(path: Path | str | None = None) -> Settings:
 
 def describe_problems(e: ConfigError) -> list[str]:
     return [f"{format_loc(p.loc)}: {p.msg}" for p in e.problems]
+
+
+def settings_from_environment() -> Settings:
+    """Settings for a worker process started by ``allnav serve --workers N``."""
+    settings = load_settings()
+    demo = os.environ.get(DEMO_ENV) == "1"
+    return replace(settings, insecure_demo=demo, fhir_allow_http=settings.fhir_allow_http or demo,
+                   jti_store=os.environ.get(JTI_STORE_ENV) or settings.jti_store)
