@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from allnav.cli import app
 from allnav.evidence import load_evidence
-from allnav.odds_numbers import is_time_to_event
+from allnav.odds.numbers import is_time_to_event
 
 runner = CliRunner()
 

@@ -11,9 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allnav.engine import assess
-from allnav.odds import odds_report
-from allnav.odds_config import load_odds_config
-from allnav.odds_words import IconArray, Segment, icons, segments
+from allnav.odds import load_odds_config, odds_report
+from allnav.odds.words import IconArray, Segment, icons, segments
 from allnav.pathway import Pathway
 from allnav.render.icon_array import HEIGHT, WIDTH, icon_array_svg, svg_filename
 

@@ -12,11 +12,10 @@ from hypothesis import strategies as st
 from allnav.engine import assess
 from allnav.evidence import parse_evidence
 from allnav.facts import Facts
-from allnav.odds import OddsReport, OptionOdds, ShownOutcome, odds_report
-from allnav.odds_config import load_odds_config
-from allnav.odds_match import parse_age, read_situation
-from allnav.odds_numbers import outcome_numbers
-from allnav.odds_words import icons, proportion_words, segments
+from allnav.odds import OddsReport, OptionOdds, ShownOutcome, load_odds_config, odds_report
+from allnav.odds.match import parse_age, read_situation
+from allnav.odds.numbers import outcome_numbers
+from allnav.odds.words import icons, proportion_words, segments
 from allnav.pathway import Pathway
 from allnav.schema import Checker
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from allnav.evidence import EvidenceRegistry, load_evidence
-from allnav.odds_config import default_odds_path, load_odds_config, parse_odds_config
+from allnav.odds.config import default_odds_path, load_odds_config, parse_odds_config
 from allnav.pathway import OPTION_IDS, Pathway
 from allnav.problems import format_loc
 from allnav.schema import Checker

@@ -7,8 +7,7 @@ from typing import Any
 
 from allnav.engine import assess
 from allnav.evidence import load_evidence
-from allnav.odds import odds_report
-from allnav.odds_config import load_odds_config
+from allnav.odds import load_odds_config, odds_report
 from allnav.pathway import Pathway
 from allnav.render.odds_json import evidence_to_dict, odds_to_dict
 

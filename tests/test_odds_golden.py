@@ -20,8 +20,7 @@ from typer.testing import CliRunner
 
 from allnav.cli import app
 from allnav.engine import assess
-from allnav.odds import OddsReport, odds_report
-from allnav.odds_config import load_odds_config
+from allnav.odds import OddsReport, load_odds_config, odds_report
 from allnav.pathway import Pathway
 from allnav.render import DISCLAIMER
 from allnav.render.odds_json import odds_to_dict

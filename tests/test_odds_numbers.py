@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from allnav.evidence import EvidenceRegistry, load_evidence
-from allnav.odds_numbers import is_time_to_event, note_interval, outcome_numbers
+from allnav.odds.numbers import is_time_to_event, note_interval, outcome_numbers
 
 
 @functools.cache

@@ -13,8 +13,7 @@ from allnav.cli._app import app
 from allnav.cli.assess_cmd import parse_date
 from allnav.cli.inputs import load_patient
 from allnav.engine import assess
-from allnav.odds import odds_report
-from allnav.odds_config import load_odds_config
+from allnav.odds import load_odds_config, odds_report
 from allnav.pathway import load_pathway
 from allnav.problems import InputError, Problem
 from allnav.render.icon_array import icon_array_svg, svg_filename

@@ -23,7 +23,7 @@ import re
 import textwrap
 from xml.sax.saxutils import escape
 
-from allnav.odds_words import IconArray, Segment
+from allnav.odds.words import IconArray, Segment
 
 WIDTH, HEIGHT = 360, 620
 _GRID_X, _GRID_Y, _GRID = 30, 104, 300

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from allnav.evidence import EvidenceItem, EvidenceRegistry, Population
-from allnav.odds import OddsReport, OptionOdds, ShownOutcome, SourceRef, StatementView
-from allnav.odds_numbers import (
+from allnav.odds.numbers import (
     ArmNumbers,
     Caution,
     OutcomeNumbers,
     comparator_kind,
     outcome_numbers,
 )
+from allnav.odds.report import OddsReport, OptionOdds, ShownOutcome, SourceRef, StatementView
 from allnav.render import DISCLAIMER
 
 EVIDENCE_FORMAT = "allnav.evidence/1"

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from allnav.evidence import EvidenceItem, EvidenceRegistry
-from allnav.odds import YOUR_DETAILS, OddsReport, OptionOdds, ShownOutcome, StatementView
-from allnav.odds_match import line_words
-from allnav.odds_numbers import Caution, comparator_kind, outcome_numbers
-from allnav.odds_words import IconArray, clinician_line
+from allnav.odds.match import line_words
+from allnav.odds.numbers import Caution, comparator_kind, outcome_numbers
+from allnav.odds.report import YOUR_DETAILS, OddsReport, OptionOdds, ShownOutcome, StatementView
+from allnav.odds.words import IconArray, clinician_line
 from allnav.render import DISCLAIMER
 
 ODDS_NOTE = ("These are published numbers from studies of other people. They cannot say what "

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from allnav.odds_numbers import ArmNumbers, Interval, OutcomeNumbers
+from allnav.odds.numbers import ArmNumbers, Interval, OutcomeNumbers
 from allnav.stats import largest_remainder
 
 SegmentKey = Literal["base", "extra", "fewer", "rest"]
@@ -226,7 +226,7 @@ def clinician_line(n: OutcomeNumbers, also: tuple[OutcomeNumbers, ...] = (),
     """One dense line for clinicians: figures, intervals and their method, the source.
 
     ``comparator`` says what the comparator arm is (see
-    :func:`allnav.odds_numbers.comparator_kind`), so a subgroup is never read as a control.
+    :func:`allnav.odds.numbers.comparator_kind`), so a subgroup is never read as a control.
     """
     parts = [f"{n.label}: {n.result.arm} {_arm_text(n.result, n)}"]
     if n.comparator is not None:

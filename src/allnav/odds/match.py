@@ -20,7 +20,7 @@ from typing import Literal
 
 from allnav.evidence import EvidenceItem, Population
 from allnav.facts import Facts
-from allnav.odds_config import Hints
+from allnav.odds.config import Hints
 
 #: Treatments that, given after a failed first induction, count as a first salvage.
 _SALVAGE_AGENTS = ("blinatumomab", "inotuzumab-ozogamicin", "car-t-cell-therapy", "nelarabine",
