@@ -306,9 +306,15 @@ def test_feedback_is_accepted_and_checked(app: FastAPI, ehr: Ehr) -> None:
                                 "outcomeTimestamp": "2026-11-29T10:06:00Z"}]}
     r = send(app, "POST", FEEDBACK_PATH, token=ehr.token(BASE + FEEDBACK_PATH), json_body=overridden)
     assert r.status_code == 200
-    bad = {"feedback": [{"card": cards[0]["uuid"], "outcome": "accepted", "outcomeTimestamp": "x"}]}
+    bad = {"feedback": [{"card": cards[0]["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-11-29T10:00:00Z"}]}
     r = send(app, "POST", FEEDBACK_PATH, token=ehr.token(BASE + FEEDBACK_PATH), json_body=bad)
     assert r.status_code == 400
+    assert r.json()["problems"][0]["loc"] == ["feedback", 0]
+    for stamp in ("yesterday", "2026-11-29T10:00:00"):
+        bad = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": stamp}]}
+        r = send(app, "POST", FEEDBACK_PATH, token=ehr.token(BASE + FEEDBACK_PATH), json_body=bad)
+        assert r.status_code == 400
+        assert r.json()["problems"][0]["loc"] == ["feedback", 0, "outcomeTimestamp"]
     assert send(app, "POST", FEEDBACK_PATH, json_body=accepted).status_code == 401
     # The token for the service URL is not valid for its feedback URL.
     r = send(app, "POST", FEEDBACK_PATH, token=ehr.token(BASE + SERVICE_PATH), json_body=accepted)

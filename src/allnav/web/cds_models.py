@@ -9,6 +9,7 @@ carries a resource, and optional fields are omitted rather than null or empty.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Literal
 
@@ -163,7 +164,18 @@ class FeedbackItem(_Open):
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: list[AcceptedSuggestion] | None = None
     overrideReason: OverrideReason | None = None
-    outcomeTimestamp: str = Field(min_length=1)
+    outcomeTimestamp: str = Field(min_length=1, max_length=64)
+
+    @field_validator("outcomeTimestamp")
+    @classmethod
+    def _rfc3339(cls, v: str) -> str:
+        try:
+            when = dt.datetime.fromisoformat(v.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise ValueError("must be a date and time as in RFC 3339, e.g. 2026-11-29T10:05:31Z") from None
+        if when.tzinfo is None:
+            raise ValueError("must give the time zone (UTC, e.g. 2026-11-29T10:05:31Z)")
+        return v
 
     @model_validator(mode="after")
     def _accepted(self) -> FeedbackItem:
