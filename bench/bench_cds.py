@@ -107,7 +107,7 @@ def start_server(tmp: Path, ehr: Ehr, port: int, workers: int) -> subprocess.Pop
     # What `allnav serve --workers N` runs, without importing every CLI command.
     cmd = [sys.executable, "-m", "uvicorn", "allnav.web.app:app_from_environment", "--factory",
            "--host", HOST, "--port", str(port), "--workers", str(workers), "--no-server-header",
-           "--log-level", "info"]
+           "--log-level", "info", *os.environ.get("BENCH_UVICORN_ARGS", "").split()]
     env = {**os.environ, "ALLNAV_CONFIG": str(tmp / "allnav.toml"),
            "ALLNAV_JTI_STORE": str(tmp / "jti.sqlite3") if workers > 1 else ""}
     log = (tmp / "server.log").open("wb")
@@ -196,6 +196,55 @@ async def run_phase(name: str, port: int, rate: float, requests: list[bytes], ex
                  wall, cpu)
 
 
+def stage_breakdown(ehr: Ehr, body: bytes) -> list[tuple[str, float]]:
+    """CPU ms per stage of one card request, in this process (median of 5 runs)."""
+    from tests.ehr_harness import AS_OF, BASE, PATIENT_ID, USER_ID
+
+    from allnav.engine import assess
+    from allnav.interop.fhir import facts_from_resources
+    from allnav.pathway import load_pathway
+    from allnav.web.cards import assessment_cards
+    from allnav.web.cds_models import CdsRequest
+    from allnav.web.jwt_auth import JwtVerifier
+    from allnav.web.prefetch import gather, mentions_all
+
+    settings = ehr.settings()
+    pathway = load_pathway()
+    loop = asyncio.new_event_loop()
+    verifier = JwtVerifier(settings)
+    tokens = iter([ehr.token(BASE + SERVICE_PATH) for _ in range(5 * 20)])
+    parsed = json.loads(body)
+    req = CdsRequest.model_validate(parsed)
+    data = loop.run_until_complete(gather(req, settings))
+    facts, problems = facts_from_resources(data.resources, AS_OF)
+    result = assess(pathway, facts, AS_OF, problems)
+    cards = assessment_cards(result, pathway, base_url=BASE, patient_id=PATIENT_ID, user_id=USER_ID)
+    stages = [
+        ("parse the JSON body", lambda: json.loads(body)),
+        ("verify the JWT (ES384)", lambda: loop.run_until_complete(verifier.verify(next(tokens),
+                                                                                   BASE + SERVICE_PATH))),
+        ("check the request shape", lambda: CdsRequest.model_validate(parsed)),
+        ("gather prefetch + ALL check", lambda: (loop.run_until_complete(gather(req, settings)),
+                                                 mentions_all(data.resources))),
+        ("FHIR -> facts (interop)", lambda: facts_from_resources(data.resources, AS_OF)),
+        ("assess", lambda: assess(pathway, facts, AS_OF, problems)),
+        ("build cards", lambda: assessment_cards(result, pathway, base_url=BASE, patient_id=PATIENT_ID,
+                                                 user_id=USER_ID)),
+        ("serialise the response", lambda: json.dumps({"cards": cards})),
+    ]
+    out = []
+    for name, fn in stages:
+        runs = []
+        for _ in range(5):
+            start = time.process_time()
+            for _ in range(20):
+                fn()
+            runs.append((time.process_time() - start) / 20 * 1000)
+        out.append((name, sorted(runs)[2]))
+    loop.close()
+    return out
+
+
 def card_requests(ehr: Ehr, port: int, n: int, body: bytes) -> list[bytes]:
     aud = f"http://{HOST}:{port}{SERVICE_PATH}"
     return [request_bytes("POST", SERVICE_PATH, port, ehr.token(aud), body) for _ in range(n)]
@@ -213,6 +262,7 @@ def main() -> int:
     resources = sum(len(v["entry"]) if v.get("resourceType") == "Bundle" else 1 for v in prefetch.values())
     body = json.dumps(hook_request(prefetch)).encode()
     n = int(args.rate * args.seconds)
+    stages = stage_breakdown(ehr, body)
     with tempfile.TemporaryDirectory() as d:
         port = free_port()
         proc = start_server(Path(d), ehr, port, args.workers)
@@ -245,6 +295,10 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|---|---|")
     for p in phases[1:] + search:
         print(p.row())
+    print("\n| stage of one card request (in process) | CPU ms |\n|---|---|")
+    for name, ms in stages:
+        print(f"| {name} | {ms:.2f} |")
+    print(f"| total | {sum(ms for _, ms in stages):.2f} |")
     base, card = phases[1], phases[2]
     ratio = card.pct(0.99) / base.pct(0.99)
     print(f"\ncard p99 / baseline p99 = {card.pct(0.99):.1f} / {base.pct(0.99):.1f} ms = {ratio:.1f}x")

@@ -83,3 +83,19 @@ def test_serve_refuses_insecure_demo_off_loopback_and_bad_config(tmp_path: Path)
     r = runner.invoke(app, ["serve", "--config", str(bad)])
     assert r.exit_code == 2
     assert "issuers[0]" in r.output
+
+
+def test_insecure_demo_warns_loudly_and_reaches_uvicorn(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from allnav.cli import app
+
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda web_app, **kw: started.append({"app": web_app, **kw}))
+    r = CliRunner().invoke(app, ["serve", "--insecure-demo", "--port", "8123"])
+    assert r.exit_code == 0
+    assert "WARNING: JWT verification is OFF" in r.output
+    (call,) = started
+    assert (call["host"], call["port"]) == ("127.0.0.1", 8123)
+    assert call["app"].state.allnav.settings.insecure_demo is True  # type: ignore[attr-defined]

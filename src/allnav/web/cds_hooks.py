@@ -112,6 +112,7 @@ async def discovery(request: Request) -> Response:
     summary="Call the patient-view service",
     responses={200: openapi.json_response("Cards", openapi.schema_ref(CdsResponse)),
                412: openapi.json_response("Required FHIR data could not be had", _PROBLEMS),
+               422: openapi.json_response("The FHIR data cannot be used (e.g. two patients)", _PROBLEMS),
                **_ERRORS},
     openapi_extra=openapi.json_body(openapi.schema_ref(CdsRequest), "A CDS Hooks request"),
 )
