@@ -152,8 +152,28 @@ class Judged:
         return out
 
 
-def judge(c: Criterion, f: Facts) -> Judged:
-    """A criterion (alternatives joined by "or", maybe a condition) judged for one patient."""
+#: Judgements already made for one patient. Studies share most criteria ("no active CNS
+#: disease"), so a match over many studies judges each once: keyed by the criterion's
+#: identity (the store hands out one object per distinct criterion) and, failing that, by
+#: its alternatives and condition.
+Memo = dict[object, tuple[Status3, str, str | None]]
+
+
+def judge(c: Criterion, f: Facts, memo: Memo | None = None) -> Judged:
+    """A criterion (alternatives joined by "or", maybe a condition) judged for one patient.
+
+    ``memo`` must belong to this patient's facts and live no longer than the criteria.
+    """
+    if memo is not None:
+        found = memo.get(id(c))
+        if found is None:
+            key = (c.any_of, c.when)
+            found = memo.get(key)
+            if found is None:
+                j = judge(c, f)
+                found = memo[key] = (j.status, j.note, j.question)
+            memo[id(c)] = found
+        return Judged(c, *found)
     outcomes = [evaluate(r, f) for r in c.any_of]
     met = [o for o in outcomes if o.status == "met"]
     unknown = [o for o in outcomes if o.status == "unknown"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from allnav.facts import Facts
-from allnav.trials.evaluate import Judged, judge
+from allnav.trials.evaluate import Judged, Memo, judge
 from allnav.trials.geo import Place
 from allnav.trials.model import OPEN_STATUSES, Criterion, Fit, Requirement, Site, Study
 
@@ -105,21 +105,26 @@ def _structured(study: Study, facts: Facts) -> tuple[list[str], list[Judged]]:
     return reasons, rows
 
 
-def _nearest(study: Study, place: Place | None) -> tuple[Site | None, float | None]:
+def _nearest(study: Study, place: Place | None, seen: dict[Site, float | None]
+             ) -> tuple[Site | None, float | None]:
     if place is None:
         return None, None
     sites = [s for s in study.sites if s.status not in _CLOSED_SITE] or list(study.sites)
     best: tuple[float, Site] | None = None
     for s in sites:
-        d = place.distance_km(s)
+        if s not in seen:
+            seen[s] = place.distance_km(s)
+        d = seen[s]
         if d is not None and (best is None or d < best[0]):
             best = (d, s)
     return (best[1], best[0]) if best else (None, None)
 
 
 def match_study(study: Study, facts: Facts, place: Place | None = None,
-                within_km: float | None = None) -> TrialMatch:
-    """One study judged for one patient, with every reason."""
+                within_km: float | None = None, memo: Memo | None = None,
+                seen: dict[Site, float | None] | None = None) -> TrialMatch:
+    """One study judged for one patient, with every reason. ``memo`` and ``seen`` carry
+    judgements and site distances from one study to the next of the same match."""
     reasons: list[str] = []
     if not study.is_all:
         named = ", ".join(study.conditions) or "none listed"
@@ -129,11 +134,11 @@ def match_study(study: Study, facts: Facts, place: Place | None = None,
         reasons.append(f"not open to new patients (status: {_status_words(study.status)})")
     found, rows = _structured(study, facts)
     reasons += found
-    nearest, distance = _nearest(study, place)
+    nearest, distance = _nearest(study, place, {} if seen is None else seen)
     if within_km is not None and distance is not None and distance > within_km:
         reasons.append(f"the nearest site is {distance:.0f} km from {place.label if place else ''} "
                        f"(limit {within_km:g} km)")
-    judged = tuple(rows) + tuple(judge(c, facts) for c in study.criteria)
+    judged = tuple(rows) + tuple(judge(c, facts, memo) for c in study.criteria)
     if not study.criteria and not study.unrecognised:
         # No eligibility text at all: nothing was checked, so the fit cannot be "eligible".
         judged += (Judged(Criterion("inclusion", "(the record has no eligibility criteria)",
@@ -159,8 +164,10 @@ def match_trials(studies: Iterable[Study], facts: Facts, place: Place | None = N
     (kept only when ``keep_excluded``, so a match over a large store stays small)."""
     kept: list[TrialMatch] = []
     out: list[TrialMatch] = []
+    memo: Memo = {}
+    seen: dict[Site, float | None] = {}
     for study in studies:
-        m = match_study(study, facts, place, within_km)
+        m = match_study(study, facts, place, within_km, memo, seen)
         if not m.exclusions:
             kept.append(m)
         elif keep_excluded:

@@ -300,18 +300,27 @@ class TrialStore:
 
     def _studies(self, where: str, args: Sequence[object]) -> list[Study]:
         crit: dict[str, list[Criterion]] = {}
+        made: dict[tuple[str, str, str, str | None], Criterion] = {}  # studies share criteria
         for nct, section, sentence, any_of, when in self._conn.execute(
                 f"SELECT c.nct_id, c.section, c.sentence, c.any_of, c.when_key FROM criteria c "
                 f"JOIN studies USING (nct_id) WHERE {where} ORDER BY c.nct_id, c.ord", args):
-            crit.setdefault(nct, []).append(Criterion(
-                section, sentence, tuple(Requirement.from_key(k) for k in any_of.split("|")),
-                Requirement.from_key(when) if when else None))
+            key = (section, sentence, any_of, when)
+            c = made.get(key)
+            if c is None:
+                c = made[key] = Criterion(
+                    section, sentence, tuple(Requirement.from_key(k) for k in any_of.split("|")),
+                    Requirement.from_key(when) if when else None)
+            crit.setdefault(nct, []).append(c)
         sites: dict[str, list[Site]] = {}
+        places: dict[tuple[object, ...], Site] = {}  # big centres recur across studies
         for row in self._conn.execute(
                 f"SELECT s.nct_id, s.facility, s.city, s.state, s.country, s.status, s.lat, s.lon "
                 f"FROM sites s JOIN studies USING (nct_id) WHERE {where} ORDER BY s.nct_id, s.ord",
                 args):
-            sites.setdefault(row[0], []).append(Site(*row[1:]))
+            site = places.get(row[1:])
+            if site is None:
+                site = places[row[1:]] = Site(*row[1:])
+            sites.setdefault(row[0], []).append(site)
         out = []
         for r in self._conn.execute(f"SELECT {_STUDY_COLS} FROM studies WHERE {where}", args):
             out.append(Study(
