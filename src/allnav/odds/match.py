@@ -296,7 +296,7 @@ def population_differences(item: EvidenceItem, s: Situation, *,
         if pop.prior_transplant:
             diffs.append(f"You have had a transplant before; in {short}: {pop.prior_transplant}.")
         else:
-            diffs.append(f"{short} does not say whether people had a transplant before; "
+            diffs.append(f"Our record of {short} does not say whether people had a transplant before; "
                          "you have had one.")
     if treatment and s.ecog is not None and s.ecog >= 3 and item.kind in _TRIAL_KINDS:
         diffs.append(f"{short} was a trial, and trials mostly enrol people who are up and about; "
