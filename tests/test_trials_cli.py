@@ -120,3 +120,14 @@ def test_explicit_store_option(home: Path, tmp_path: Path) -> None:
     data = json.loads(run(home, "match", str(PATIENT), "--store", str(store), "--format",
                           "json").stdout)
     assert [t["nct_id"] for t in data["trials"]] == ["NCT90000001"]
+
+
+def test_every_json_key_is_documented(home: Path) -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "trials.md").read_text(encoding="utf-8")
+    out = run(home, "match", str(PATIENT), "--format", "json", "--near", "Houston, TX",
+              "--nct", "NCT90000001", "--nct", "NCT02513394")
+    data = json.loads(out.stdout)
+    trial = data["trials"][0]
+    keys = (set(data) | set(data["store"]) | set(data["near"]) | set(data["counts"]) | set(trial)
+            | set(trial["nearest_site"]) | set(trial["criteria"][0]) | set(data["excluded"][0]))
+    assert sorted(k for k in keys if f'"{k}"' not in doc) == []
