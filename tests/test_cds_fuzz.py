@@ -34,14 +34,14 @@ secure_schema = schemathesis.openapi.from_asgi("/openapi.json", SECURE_APP)
 
 
 @demo_schema.parametrize()
-@FUZZ
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_openapi_fuzz_without_jwt_checks(case: Any) -> None:
     """Every operation, bodies from the schema and beyond it (demo mode: past the JWT)."""
     case.call_and_validate(checks=CHECKS)
 
 
 @secure_schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 def test_openapi_fuzz_with_signed_calls(case: Any) -> None:
     """The same with a valid JWT for the exact URL called, as an EHR sends it."""
     token = EHR.token("http://testserver" + case.formatted_path)
