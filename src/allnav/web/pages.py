@@ -1,0 +1,487 @@
+"""The web decision aid: patient pages, the clinician view, topic pages, print and PDF.
+
+Server-rendered HTML (Jinja2) that works without JavaScript. Privacy by design:
+
+- answers travel only in POST bodies (never in URLs), and each page that needs them
+  carries them on in hidden fields: no accounts, no server-side sessions, no storage;
+- nothing here logs a request's content; an unexpected error is logged as its type and
+  stack only (no message, which could hold an answer) and the person sees a plain page;
+- every page says that the tool supports decisions, does not make them and does not
+  dose drugs.
+
+The routes use :class:`PageRoute`, which turns any error into a friendly HTML page and
+adds the privacy headers (``Cache-Control: no-store``, a strict CSP, no referrer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import traceback
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from allnav.care import load_care_rules
+from allnav.care.model import LEVEL_WORDS
+from allnav.care.report import LEVEL_LABELS, mascc_lines, sources_text
+from allnav.facts import FIELDS, Facts
+from allnav.facts_reader import parse_text, read_facts
+from allnav.interop.fhir import read_fhir_input
+from allnav.odds import load_odds_config
+from allnav.pathway import CATEGORIES, Pathway
+from allnav.problems import InputError, Problem
+from allnav.render import DISCLAIMER
+from allnav.render.icon_array import icon_array_svg
+from allnav.render.json_report import assessment_to_dict, jsonable
+from allnav.render.odds_json import option_odds_to_dict
+from allnav.web import openapi
+from allnav.web.deps import state
+from allnav.web.forms import (
+    SECTIONS,
+    FormResult,
+    Pairs,
+    facts_to_pairs,
+    known_pairs,
+    pairs_to_form,
+    read_form,
+)
+from allnav.web.topics import Topics, load_topics
+from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, build_report
+
+log = logging.getLogger("allnav.web")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: Response headers of every page: nothing cached on disk, nothing loaded from elsewhere.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
+PRIVACY_NOTE = ("Nothing you enter is stored. Your answers are used to make the page you see, "
+                "then forgotten. They are not saved or written to any log.")
+TALK_NOTE = ("Talk with your care team about these options. They know your whole situation, and "
+             "they can answer your questions.")
+VALUE_CHOICES = (("a-lot", "Matters a lot"), ("some", "Matters some"),
+                 ("a-little", "Matters a little"), ("not-sure", "Not sure"))
+#: Longest pasted facts text the clinician form takes (the app's body limit applies too).
+MAX_FACTS_TEXT = 2_000_000
+
+
+def _examples_dir() -> Path | None:
+    """The example patients: packaged with the wheel, else the source checkout's folder."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parent / "examples", here.parents[3] / "examples" / "patients"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    description: str
+    data: Mapping[str, Any]
+
+
+@cache
+def examples() -> tuple[Example, ...]:
+    folder = _examples_dir()
+    if folder is None:
+        return ()
+    out = []
+    for p in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            out.append(Example(p.stem, str(data.get("description") or p.stem), data))
+    return tuple(out)
+
+
+def _svg(array: Any) -> Markup:
+    # icon_array_svg escapes every text it writes; it is our own markup.
+    return Markup(icon_array_svg(array))
+
+
+def _value_words(v: object) -> str:
+    if v is None:
+        return "unknown"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, tuple | list):
+        return ", ".join(str(x) for x in v) if v else "none"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _long_date(d: dt.date) -> str:
+    return f"{d:%B} {d.day}, {d.year}"
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
+def _zip_situations(results: Sequence[Any], pathway: Pathway) -> list[tuple[Any, Any]]:
+    return list(zip(results, pathway.situations, strict=True))
+
+
+ENV = Environment(loader=PackageLoader("allnav.web", "templates"),
+                  autoescape=select_autoescape(default=True, default_for_string=True),
+                  trim_blocks=True, lstrip_blocks=True)
+ENV.filters["svg"] = _svg
+ENV.filters["value_words"] = _value_words
+ENV.filters["long_date"] = _long_date
+ENV.filters["host"] = _host
+ENV.filters["zip_situations"] = _zip_situations
+ENV.globals.update(
+    DISCLAIMER=DISCLAIMER, PRIVACY_NOTE=PRIVACY_NOTE, TALK_NOTE=TALK_NOTE,
+    STATUS_WORDS=STATUS_WORDS, SHORT_STATUS=SHORT_STATUS, CATEGORIES=CATEGORIES, FIELDS=FIELDS, SECTIONS=SECTIONS,
+    LEVEL_WORDS=LEVEL_WORDS, LEVEL_LABELS=LEVEL_LABELS, VALUE_CHOICES=VALUE_CHOICES,
+)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What the pages read besides the pathway, loaded once per app."""
+
+    topics: Topics
+
+    @staticmethod
+    def for_pathway(pathway: Pathway) -> Knowledge:
+        return Knowledge(load_topics(pathway.evidence))
+
+
+def _common(request: Request) -> dict[str, Any]:
+    st = state(request)
+    k = Knowledge.for_pathway(st.pathway)
+    return {"pathway": st.pathway, "topics": k.topics, "today": st.settings.today(),
+            "urgent": (), "examples": examples()}
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    ctx = _common(request)
+    ctx.update(context)
+    html = ENV.get_template(template).render(**ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+_ERROR_WORDS = {
+    400: ("We could not read what was sent", "Please go back and try again."),
+    404: ("We could not find that page", "Check the address, or start from the home page."),
+    405: ("That page cannot be opened this way", "Please start from the home page."),
+    413: ("That was too much to send", "Please send less, or use fewer answers."),
+}
+
+
+def error_page(request: Request, status: int) -> HTMLResponse:
+    """A plain error page: no detail, no traceback, nothing from the request."""
+    title, text = _ERROR_WORDS.get(status, ("Something went wrong on our side",
+                                            "It has been noted, without any of your answers. "
+                                            "Please try again."))
+    try:
+        response = render(request, "error.html", status, title=title, text=text, code=status)
+    except Exception:  # the error page itself must never fail into a traceback
+        response = HTMLResponse(f"<!doctype html><html lang=\"en\"><title>{title}</title>"
+                                f"<main><h1>{title}</h1><p>{text}</p></main></html>", status)
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+def wants_html(request: Request) -> bool:
+    """Whether an error on this request should be an HTML page (not the JSON API's problems)."""
+    path = request.url.path
+    if path.startswith(("/api/", "/cds-services", "/openapi.json")) or path.endswith(".json"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+class PageRoute(APIRoute):
+    """A page route: privacy headers on every answer, and errors as friendly HTML pages.
+
+    An unexpected exception is logged as its type and stack (file, line, function) only:
+    its message could hold a patient's answer."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except StarletteHTTPException as e:
+                return error_page(request, e.status_code)
+            except Exception as e:
+                stack = "".join(traceback.format_tb(e.__traceback__))
+                log.error("unhandled %s on %s %s\n%s", type(e).__name__, request.method,
+                          request.url.path, stack)
+                return error_page(request, 500)
+            for key, value in PAGE_HEADERS.items():
+                response.headers.setdefault(key, value)
+            return response
+
+        return page
+
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+# --- Reading a request's answers -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A request's answers: the facts (or the problems), and the fields that carry them on."""
+
+    result: FormResult
+    carry: Pairs
+    form: dict[str, list[str]]
+    from_text: bool = False
+
+    @property
+    def facts(self) -> Facts | None:
+        return self.result.facts
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    form = await request.form()
+    return {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+
+
+def _read_text(text: str, today: dt.date) -> FormResult:
+    """Pasted facts (JSON or YAML, docs/facts.md), a FHIR R4 Bundle or FHIR NDJSON."""
+    try:
+        found = read_fhir_input(text, today) if _is_ndjson(text) else None
+        if found is None:
+            data = parse_text(text, source="the pasted text")
+            found = read_fhir_input(data, today) or read_facts(data, default_as_of=today)
+    except InputError as e:
+        return FormResult(None, (), e.problems)
+    return FormResult(found[0], found[1], ())
+
+
+def _is_ndjson(text: str) -> bool:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return len(lines) > 1 and all(line.lstrip().startswith("{") and line.rstrip().endswith("}")
+                                  for line in lines)
+
+
+async def read_answers(request: Request) -> Answers:
+    form = await _form(request)
+    today = state(request).settings.today()
+    text = (form.get("facts_text") or [""])[-1]
+    if text.strip():
+        if len(text) > MAX_FACTS_TEXT:
+            result = FormResult(None, (), (Problem("too_large", ("facts_text",), "the text is too long"),))
+        else:
+            result = _read_text(text, today)
+        return Answers(result, [("facts_text", text)], form, from_text=True)
+    return Answers(read_form(form, today), known_pairs(form), form)
+
+
+def _values(form: Mapping[str, Sequence[str]], topics: Topics) -> dict[str, str]:
+    allowed = {c for c, _ in VALUE_CHOICES}
+    out: dict[str, str] = {}
+    for v in topics.values:
+        got = (form.get(f"value.{v.id}") or [""])[-1]
+        if got in allowed:
+            out[v.id] = got
+    return out
+
+
+def report_for(request: Request, facts: Facts, warnings: Sequence[Problem] = ()) -> Report:
+    st = state(request)
+    return build_report(st.pathway, load_odds_config(st.pathway.evidence), load_care_rules(),
+                        Knowledge.for_pathway(st.pathway).topics, facts, st.settings.today(),
+                        warnings)
+
+
+def _example(name: str, today: dt.date) -> tuple[Facts, tuple[Problem, ...], Example]:
+    for ex in examples():
+        if ex.name == name:
+            facts, warnings = read_facts(dict(ex.data), default_as_of=today)
+            return facts, warnings, ex
+    raise StarletteHTTPException(404)
+
+
+# --- Patient pages -------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> Response:
+    return render(request, "home.html", title="Help with choices when ALL comes back")
+
+
+@router.get("/start", response_class=HTMLResponse)
+async def start(request: Request) -> Response:
+    return render(request, "form.html", title="Your answers", values={}, errors={})
+
+
+@router.post("/start", response_class=HTMLResponse)
+async def change_answers(request: Request) -> Response:
+    """The form filled in with the answers carried from a results page."""
+    answers = await read_answers(request)
+    values = (pairs_to_form(facts_to_pairs(answers.facts)) if answers.from_text and answers.facts
+              else pairs_to_form(answers.carry))
+    return render(request, "form.html", title="Your answers", values=values, errors={})
+
+
+def _results(request: Request, facts: Facts, warnings: Sequence[Problem], carry: Pairs,
+             example: Example | None = None) -> Response:
+    report = report_for(request, facts, warnings)
+    return render(request, "results.html", title="Your options", report=report,
+                  carry=carry, urgent=report.urgent, example=example)
+
+
+@router.post("/results", response_class=HTMLResponse)
+async def results(request: Request) -> Response:
+    answers = await read_answers(request)
+    if answers.facts is None:
+        return render(request, "form.html", 422, title="Your answers", values=answers.form,
+                      errors=answers.result.field_errors())
+    return _results(request, answers.facts, answers.result.warnings, answers.carry)
+
+
+@router.get("/examples/{name}", response_class=HTMLResponse)
+async def example_results(request: Request, name: str) -> Response:
+    facts, warnings, ex = _example(name, state(request).settings.today())
+    return _results(request, facts, warnings, facts_to_pairs(facts), ex)
+
+
+@router.post("/summary", response_class=HTMLResponse)
+async def summary(request: Request) -> Response:
+    answers = await read_answers(request)
+    if answers.facts is None:
+        raise StarletteHTTPException(400)
+    report = report_for(request, answers.facts, answers.result.warnings)
+    topics = Knowledge.for_pathway(state(request).pathway).topics
+    return render(request, "summary.html", title="Summary for your care team", report=report,
+                  urgent=report.urgent, chosen=_values(answers.form, topics), carry=answers.carry,
+                  pdf=False)
+
+
+@router.post("/summary.pdf")
+async def summary_pdf(request: Request) -> Response:
+    from allnav.web.pdf import html_to_pdf  # WeasyPrint is heavy: load it on first use
+
+    answers = await read_answers(request)
+    if answers.facts is None:
+        raise StarletteHTTPException(400)
+    report = report_for(request, answers.facts, answers.result.warnings)
+    ctx = _common(request)
+    ctx.update(title="Summary for your care team", report=report, urgent=report.urgent,
+               chosen=_values(answers.form, ctx["topics"]), carry=[], pdf=True)
+    pdf = html_to_pdf(ENV.get_template("summary.html").render(**ctx))
+    name = f"all-navigator-summary-{report.assessment.as_of.isoformat()}.pdf"
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/topics", response_class=HTMLResponse)
+async def topic_list(request: Request) -> Response:
+    return render(request, "topics.html", title="Topics")
+
+
+@router.get("/topics/{topic_id}", response_class=HTMLResponse)
+async def topic_page(request: Request, topic_id: str) -> Response:
+    topic = Knowledge.for_pathway(state(request).pathway).topics.topic(topic_id)
+    if topic is None:
+        raise StarletteHTTPException(404)
+    return render(request, "topic.html", title=topic.title, topic=topic)
+
+
+@router.get("/when-to-call", response_class=HTMLResponse)
+async def when_to_call(request: Request) -> Response:
+    return render(request, "when_to_call.html", title="When to call your care team right away",
+                  call=load_care_rules().call_right_away)
+
+
+@router.get("/about", response_class=HTMLResponse)
+async def about(request: Request) -> Response:
+    return render(request, "about.html", title="About ALL Navigator")
+
+
+# --- Clinician pages -----------------------------------------------------------------
+
+
+@router.get("/clinician", response_class=HTMLResponse)
+async def clinician_start(request: Request) -> Response:
+    return render(request, "clinician_start.html", title="Clinician view", problems=(), text="")
+
+
+def _clinician(request: Request, facts: Facts, warnings: Sequence[Problem], carry: Pairs,
+               example: Example | None = None) -> Response:
+    report = report_for(request, facts, warnings)
+    return render(request, "clinician.html", title="Clinician view", report=report,
+                  carry=carry, urgent=report.urgent, example=example,
+                  mascc=mascc_lines(report.care.mascc) if report.care.mascc else (),
+                  sources_text=sources_text)
+
+
+@router.post("/clinician", response_class=HTMLResponse)
+async def clinician(request: Request) -> Response:
+    answers = await read_answers(request)
+    if answers.facts is None:
+        if answers.from_text:
+            return render(request, "clinician_start.html", 422, title="Clinician view",
+                          problems=answers.result.problems, text=answers.carry[0][1])
+        return render(request, "form.html", 422, title="Your answers", values=answers.form,
+                      errors=answers.result.field_errors())
+    return _clinician(request, answers.facts, answers.result.warnings, answers.carry)
+
+
+@router.get("/examples/{name}/clinician", response_class=HTMLResponse)
+async def example_clinician(request: Request, name: str) -> Response:
+    facts, warnings, ex = _example(name, state(request).settings.today())
+    return _clinician(request, facts, warnings, facts_to_pairs(facts), ex)
+
+
+def export_dict(report: Report, pathway: Pathway) -> dict[str, Any]:
+    """The assessment JSON (docs/assessment-json.md) with the care result and the numbers."""
+    out = assessment_to_dict(report.assessment, pathway, report.care)
+    out["odds"] = [option_odds_to_dict(o.odds) for o in report.options if o.odds is not None]
+    return out
+
+
+export_router = APIRouter(route_class=PageRoute, tags=["Web pages"])
+
+
+@export_router.post(
+    "/clinician/export.json",
+    summary="Export the clinician view as JSON",
+    description="Takes the web form's answers (application/x-www-form-urlencoded, as the "
+    "clinician view posts them: the patient form's fields, or `facts_text` with facts JSON/YAML "
+    "or a FHIR R4 Bundle) and answers the assessment JSON (docs/assessment-json.md) with "
+    "`care` and `odds` added, as a download.",
+    responses={200: openapi.json_response("The assessment with care and odds", {"type": "object"}),
+               422: openapi.json_response("The answers have problems", {"type": "object"})},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": {
+            "type": "object", "properties": {"facts_text": {"type": "string"}},
+            "additionalProperties": {"type": "string"}}}}}},
+)
+async def clinician_export(request: Request) -> Response:
+    answers = await read_answers(request)
+    if answers.facts is None:
+        return JSONResponse({"problems": [p.as_dict() for p in answers.result.problems]},
+                            status_code=422)
+    report = report_for(request, answers.facts, answers.result.warnings)
+    body = json.dumps(jsonable(export_dict(report, state(request).pathway)), indent=2,
+                      ensure_ascii=False)
+    name = f"all-navigator-{report.assessment.as_of.isoformat()}.json"
+    return Response(body, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
