@@ -1,4 +1,4 @@
-"""The web app: CDS Hooks service, JSON API and (later) the web pages, in one FastAPI app.
+"""The web app: CDS Hooks service, JSON API and the web pages, in one FastAPI app.
 
 ``create_app(settings)`` loads the pathway once, builds the JWT verifier and
 includes the routers. A new router is one ``app.include_router(...)`` line in
@@ -13,11 +13,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
 
 import allnav
 from allnav.pathway import load_pathway
 from allnav.problems import Problem
-from allnav.web import api, cds_hooks, openapi
+from allnav.web import api, cds_hooks, openapi, pages
 from allnav.web.deps import AppState, Unauthorized
 from allnav.web.http import (
     BadRequest,
@@ -56,6 +57,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 401:
         return await _unauthorized(request, exc)
+    if pages.wants_html(request):
+        return pages.error_page(request, exc.status_code)
     return problems_response([Problem("http", (), str(exc.detail))], exc.status_code,
                              headers=exc.headers)
 
@@ -66,7 +69,8 @@ def create_app(settings: Settings) -> FastAPI:
         title="ALL Navigator",
         version=allnav.__version__,
         description="Decision support for adults with relapsed or refractory acute "
-        "lymphoblastic leukemia: a CDS Hooks 2.0.1 service and a JSON API. It supports "
+        "lymphoblastic leukemia: a CDS Hooks 2.0.1 service, a JSON API and the web decision "
+        "aid (patient and clinician pages). It supports "
         "decisions; it does not make them, and it does not dose drugs.",
         docs_url="/docs",
         redoc_url=None,
@@ -75,6 +79,9 @@ def create_app(settings: Settings) -> FastAPI:
                                 JwtVerifier(settings))
     app.include_router(cds_hooks.router)
     app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(pages.export_router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.add_exception_handler(Unauthorized, _unauthorized)
     app.add_exception_handler(BadRequest, _bad_request)
     app.add_exception_handler(RequestValidationError, _validation)
