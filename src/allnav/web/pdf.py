@@ -22,16 +22,24 @@ logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
-def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise ValueError("the PDF renderer fetches nothing")
+def _refusing_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that fetches nothing (the resource is skipped)."""
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+
+    class Refuse(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError("the PDF renderer fetches nothing")
+
+    return Refuse()
 
 
 def html_to_pdf(html: str) -> bytes:
     """A tagged PDF of ``html`` (a full document), styled by the site's print stylesheets."""
-    from weasyprint import CSS, HTML  # type: ignore[import-untyped]  # heavy: only when asked
+    from weasyprint import CSS, HTML  # type: ignore[import-untyped]  # heavy: load when asked
 
-    sheets = [CSS(filename=str(STATIC_DIR / name), url_fetcher=_refuse) for name in STYLESHEETS]
-    pdf = HTML(string=html, base_url=str(STATIC_DIR), url_fetcher=_refuse).write_pdf(
+    fetcher = _refusing_fetcher()
+    sheets = [CSS(filename=str(STATIC_DIR / name), url_fetcher=fetcher) for name in STYLESHEETS]
+    pdf = HTML(string=html, base_url=str(STATIC_DIR), url_fetcher=fetcher).write_pdf(
         stylesheets=sheets, pdf_tags=True)
     assert pdf is not None
     return bytes(pdf)

@@ -56,6 +56,10 @@ def syllables(word: str) -> int:
     count += len(re.findall(r"[^aeiou]i[ao]|[^aeioq]ua|uo", w))
     # ... except in "-tion", "-sion", "-cial", "-gious": one syllable there.
     count -= len(re.findall(r"[cstgx]i[ao]", w))
+    if w.endswith("ea") or re.search(r"[aeiouy]ing$", w):
+        count += 1  # "area", "idea"; "being", "going"
+    if w.endswith("ely"):
+        count -= 1  # "likely", "safely": the e is silent
     return max(1, count)
 
 
