@@ -16,7 +16,8 @@ Goal (issue 5): card p99 < 50 ms while sustaining 300 requests/s on this 2-core 
 
 Everything is bounded: loopback only, a fixed number of requests per phase, and a
 deadline for each phase. Run: ``.venv/bin/python bench/bench_cds.py [--rate 300]
-[--seconds 10]``.
+[--seconds 10] [--workers 2]``; ``BENCH_UVICORN_ARGS="--http h11"`` passes extra options to
+uvicorn.
 """
 
 from __future__ import annotations
