@@ -57,6 +57,9 @@ test: lint typecheck unit
 
 bench: setup
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_fhir.py
+	$(BIN)/python bench/bench_trials.py
+	$(BIN)/python bench/bench_cds.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
