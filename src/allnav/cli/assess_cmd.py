@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from enum import StrEnum
 
@@ -11,7 +10,7 @@ from rich.console import Console
 
 from allnav.care import assess_care, load_care_rules
 from allnav.cli._app import app
-from allnav.cli.inputs import load_patient
+from allnav.cli.inputs import read_patient
 from allnav.engine import assess
 from allnav.pathway import load_pathway
 from allnav.render.json_report import assessment_to_dict
@@ -25,15 +24,6 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
-def parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter("must be a date as YYYY-MM-DD") from None
-
-
 @app.command("assess")
 def assess_command(
     patient: str = typer.Argument(..., help="Facts file (JSON or YAML), or - for standard input."),
@@ -41,10 +31,9 @@ def assess_command(
     as_of: str | None = typer.Option(None, "--as-of", help="Assess as of this date (YYYY-MM-DD)."),
 ) -> None:
     """Every option for this patient with its verdict, reasons, missing facts and sources."""
-    today = parse_date(as_of) or dt.date.today()
-    facts, warnings = load_patient(patient, today)
+    facts, warnings, when = read_patient(patient, as_of)
     pathway = load_pathway()
-    result = assess(pathway, facts, parse_date(as_of) or facts.as_of or today, warnings)
+    result = assess(pathway, facts, when, warnings)
     care = assess_care(load_care_rules(), facts, result.as_of)
     if output is OutputFormat.json:
         typer.echo(json.dumps(assessment_to_dict(result, pathway, care), indent=2,

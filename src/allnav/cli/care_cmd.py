@@ -6,7 +6,6 @@ them alone, for a nurse line or a patient checking in from home.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import typer
@@ -17,8 +16,8 @@ from rich.text import Text
 from allnav.care import assess_care, load_care_rules
 from allnav.care.report import care_markdown, care_to_dict
 from allnav.cli._app import app
-from allnav.cli.assess_cmd import OutputFormat, parse_date
-from allnav.cli.inputs import load_patient
+from allnav.cli.assess_cmd import OutputFormat
+from allnav.cli.inputs import read_patient
 from allnav.render import DISCLAIMER
 from allnav.render.text import render_care_text
 
@@ -30,10 +29,9 @@ def care_command(
     as_of: str | None = typer.Option(None, "--as-of", help="Assess as of this date (YYYY-MM-DD)."),
 ) -> None:
     """Symptom relief and safety alerts: what needs a call now, today, or at the next visit."""
-    today = parse_date(as_of) or dt.date.today()
-    facts, warnings = load_patient(patient, today)
+    facts, warnings, when = read_patient(patient, as_of)
     rules = load_care_rules()
-    care = assess_care(rules, facts, parse_date(as_of) or facts.as_of or today, warnings)
+    care = assess_care(rules, facts, when, warnings)
     if output is OutputFormat.json:
         typer.echo(json.dumps(care_to_dict(care, rules.evidence), indent=2, ensure_ascii=False))
     elif output is OutputFormat.markdown:

@@ -6,7 +6,6 @@ date, which facts are stale, and every warning; for a plain facts file the facts
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from enum import StrEnum
 
@@ -16,8 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from allnav.cli._app import app
-from allnav.cli.assess_cmd import parse_date
-from allnav.cli.inputs import load_patient
+from allnav.cli.inputs import read_patient
 from allnav.facts import Facts
 from allnav.problems import Problem
 from allnav.render.json_report import jsonable
@@ -82,8 +80,7 @@ def facts_command(
                                                            "(YYYY-MM-DD)."),
 ) -> None:
     """The facts read from a patient's records, with the resource each came from."""
-    today = parse_date(as_of) or dt.date.today()
-    facts, problems = load_patient(patient, today)
+    facts, problems, _ = read_patient(patient, as_of)
     if output is FactsFormat.json:
         typer.echo(json.dumps(facts_to_dict(facts, problems), indent=2, ensure_ascii=False))
     else:

@@ -6,6 +6,9 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
+
+import typer
 
 from allnav.facts import Facts
 from allnav.facts_reader import parse_text, read_facts
@@ -16,6 +19,35 @@ from allnav.problems import InputError, Problem
 #: Each returns ``None`` when the data is not its format.
 PatientReader = Callable[[object, dt.date], "tuple[Facts, tuple[Problem, ...]] | None"]
 READERS: list[PatientReader] = [read_fhir_input]
+
+
+class PatientInput(NamedTuple):
+    """A patient read at the command line: facts, warnings, and the date to assess them for."""
+
+    facts: Facts
+    warnings: tuple[Problem, ...]
+    as_of: dt.date
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """An ``--as-of`` value as a date (``None`` when not given); a bad one is a usage error."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("must be a date as YYYY-MM-DD") from None
+
+
+def read_patient(path: str, as_of: str | None) -> PatientInput:
+    """Read a patient for a command: ``--as-of`` wins, then the facts' own ``as_of``, then today.
+
+    The clock is read here, at the edge, and nowhere in the core.
+    """
+    given = parse_date(as_of)
+    today = given or dt.date.today()
+    facts, warnings = load_patient(path, today)
+    return PatientInput(facts, warnings, given or facts.as_of or today)
 
 
 def read_source(path: str) -> tuple[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -10,8 +9,7 @@ from pathlib import Path
 import typer
 
 from allnav.cli._app import app
-from allnav.cli.assess_cmd import parse_date
-from allnav.cli.inputs import load_patient
+from allnav.cli.inputs import read_patient
 from allnav.engine import assess
 from allnav.odds import load_odds_config, odds_report
 from allnav.pathway import load_pathway
@@ -34,10 +32,9 @@ def odds_command(
     as_of: str | None = typer.Option(None, "--as-of", help="Assess as of this date (YYYY-MM-DD)."),
 ) -> None:
     """Published numbers for each suitable or possible option, in words and icon arrays."""
-    today = parse_date(as_of) or dt.date.today()
-    facts, warnings = load_patient(patient, today)
+    facts, warnings, when = read_patient(patient, as_of)
     pathway = load_pathway()
-    assessment = assess(pathway, facts, parse_date(as_of) or facts.as_of or today, warnings)
+    assessment = assess(pathway, facts, when, warnings)
     report = odds_report(pathway, load_odds_config(pathway.evidence), assessment)
     if svg is not None:
         arrays = [s.array for s in report.context if s.array is not None]

@@ -12,7 +12,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from allnav.cli._app import pathway_app
-from allnav.cli.assess_cmd import parse_date
+from allnav.cli.inputs import parse_date
 from allnav.criteria import Criterion, Ref
 from allnav.pathway import check_knowledge as check
 from allnav.pathway import default_pathway_path, load_pathway
