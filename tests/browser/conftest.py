@@ -1,5 +1,8 @@
-"""One server and one chromium for the browser tests (Debian's /usr/bin/chromium; Playwright
-cannot download browsers here). A missing chromium FAILS the tests with the fix, never skips."""
+"""One server and one chromium per browser test module, Debian's /usr/bin/chromium (Playwright
+cannot download browsers here). A missing chromium FAILS the tests with the fix, never skips.
+
+Module scope, not session: Playwright's sync API keeps an event loop running while it is open,
+and the other tests call asyncio.run, which refuses to start inside a running loop."""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ class Captured(logging.Handler):
         self.lines.append(f"{record.name} {record.getMessage()}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server_logs(base_url: str) -> Iterator[Captured]:
     # Attached after the server started: uvicorn's logging set-up replaces earlier handlers.
     handler = Captured()
@@ -35,13 +38,13 @@ def server_logs(base_url: str) -> Iterator[Captured]:
         logging.getLogger(name).removeHandler(handler)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     with running_server() as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing, so the browser tests cannot run. Install it with "
