@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from allnav.facts import Facts
 from allnav.facts_reader import consistency_warnings
 from allnav.interop.fhir_codes import load_codebook
 from allnav.interop.fhir_derive import Deriver, Item, short_ref
-from allnav.interop.fhir_values import as_list, as_map, resource_problem, valid_id
+from allnav.interop.fhir_values import as_list, as_map, choice_clash, resource_problem, valid_id
 from allnav.problems import InputError, Loc, Problem, format_loc
 
 __all__ = ["facts_from_bundle", "facts_from_ndjson", "facts_from_resources", "is_fhir",
@@ -36,6 +36,8 @@ _TREATMENT_TYPES = ("MedicationRequest", "MedicationStatement", "MedicationAdmin
 _NO_SUBJECT = frozenset({"Patient", "Medication", "Practitioner", "PractitionerRole",
                          "Organization", "Location", "OperationOutcome"})
 _MAX_DEPTH = 3
+#: resourceType values already found well-formed (a cache of resource_problem's check).
+_VALID_TYPES: set[str] = set()
 Raw = tuple[Loc, str | None, object]  # where, Bundle.entry.fullUrl, the resource
 
 
@@ -63,7 +65,7 @@ def facts_from_bundle(bundle: Mapping[str, Any], as_of: dt.date) -> tuple[Facts,
     if bundle.get("entry") is not None and not isinstance(bundle.get("entry"), list):
         raise InputError([Problem("fhir_not_bundle", ("entry",), "Bundle.entry must be a list")])
     problems: list[Problem] = []
-    raws = list(_bundle_entries(bundle, (), problems, 0))
+    raws = _bundle_entries(bundle, (), problems, 0)
     return _derive(raws, as_of, "Bundle", problems)
 
 
@@ -79,7 +81,10 @@ def facts_from_resources(resources: Iterable[Mapping[str, Any]], as_of: dt.date,
     problems: list[Problem] = []
     raws: list[Raw] = []
     for i, res in enumerate(resources):
-        raws += _expand((("resources", i), None, res), problems, 0)
+        if type(res) is dict and res.get("resourceType") != "Bundle":
+            raws.append((("resources", i), None, res))  # the common case, without a call
+        else:
+            raws += _expand((("resources", i), None, res), problems, 0)
     return _derive(raws, as_of, "FHIR resources", problems)
 
 
@@ -122,7 +127,7 @@ def _warn(problems: list[Problem], type_: str, loc: Loc, msg: str, **ctx: object
 
 
 def _bundle_entries(bundle: Mapping[str, Any], loc: Loc, problems: list[Problem], depth: int,
-                    ) -> Iterator[Raw]:
+                    ) -> list[Raw]:
     btype = bundle.get("type")
     if not (isinstance(btype, str) and btype in _BUNDLE_TYPES):
         _warn(problems, "fhir_bundle_type", (*loc, "type"),
@@ -132,18 +137,29 @@ def _bundle_entries(bundle: Mapping[str, Any], loc: Loc, problems: list[Problem]
         if link is not None and link.get("relation") == "next":
             _warn(problems, "fhir_paged", (*loc, "link"), "the Bundle is one page of a larger "
                   "search (it has a 'next' link); records on other pages were not read")
+    out: list[Raw] = []
     for i, entry in enumerate(as_list(bundle.get("entry"))):
-        where: Loc = (*loc, "entry", i)
-        if not isinstance(entry, Mapping):
-            _warn(problems, "fhir_invalid_resource", where, "is not an object; it was not used")
+        if type(entry) is not dict and not isinstance(entry, Mapping):
+            _warn(problems, "fhir_invalid_resource", (*loc, "entry", i),
+                  "is not an object; it was not used")
             continue
         if "resource" not in entry:
             request = as_map(entry.get("request")) or {}
             if request.get("method") != "DELETE":
-                _warn(problems, "fhir_invalid_resource", where, "has no resource; skipped")
+                _warn(problems, "fhir_invalid_resource", (*loc, "entry", i),
+                      "has no resource; skipped")
             continue
-        full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
-        yield from _expand(((*where, "resource"), full_url, entry["resource"]), problems, depth)
+        res = entry["resource"]
+        if res is None:
+            continue
+        full_url = entry.get("fullUrl")
+        raw: Raw = ((*loc, "entry", i, "resource"),
+                    full_url if isinstance(full_url, str) else None, res)
+        if type(res) is dict and res.get("resourceType") != "Bundle":
+            out.append(raw)  # the common case, without a call
+        else:
+            out += _expand(raw, problems, depth)
+    return out
 
 
 def _expand(raw: Raw, problems: list[Problem], depth: int) -> list[Raw]:
@@ -154,13 +170,8 @@ def _expand(raw: Raw, problems: list[Problem], depth: int) -> list[Raw]:
         if depth >= _MAX_DEPTH:
             _warn(problems, "fhir_invalid_resource", loc, "Bundles nested this deep are not read")
             return []
-        return list(_bundle_entries(res, loc, problems, depth + 1))
+        return _bundle_entries(res, loc, problems, depth + 1)
     return [raw]
-
-
-def _ref(rtype: str, res: Mapping[str, Any], loc: Loc) -> str:
-    rid = res.get("id")
-    return f"{rtype}/{rid}" if valid_id(rid) else f"{rtype} at {format_loc(loc)}"
 
 
 def _derive(raws: list[Raw], as_of: dt.date, where: str, problems: list[Problem],
@@ -168,37 +179,56 @@ def _derive(raws: list[Raw], as_of: dt.date, where: str, problems: list[Problem]
     book = load_codebook()
     by_type: dict[str, list[Item]] = {}
     patient_ids: dict[str, Item] = {}
+    new_item = tuple.__new__  # Item(...) without the call through its generated __new__
     for order, (loc, full_url, res) in enumerate(raws):
-        reason = resource_problem(res)
-        if reason is not None:
+        if type(res) is dict and type(rtype := res.get("resourceType")) is str \
+                and rtype in _VALID_TYPES and "component" not in res \
+                and ((rid := res.get("id")) is None or valid_id(rid)) and choice_clash(res) is None:
+            pass  # valid: the common case of resource_problem, checked inline
+        elif (reason := resource_problem(res)) is not None:
             rid = res.get("id") if isinstance(res, Mapping) else None
             name = f"{res.get('resourceType')}/{rid}" if isinstance(res, Mapping) and \
                 valid_id(rid) else "this resource"
             _warn(problems, "fhir_invalid_resource", loc,
                   f"{name} is not valid FHIR: it {reason}; it was not used", resource=name)
             continue
-        res = cast(Mapping[str, Any], res)  # resource_problem checked it
-        rtype = res["resourceType"]
-        item = Item(order, loc, _ref(rtype, res, loc), res)
-        by_type.setdefault(rtype, []).append(item)
+        else:
+            res = cast(Mapping[str, Any], res)  # resource_problem checked it, and its id
+            rtype = res["resourceType"]
+            rid = res.get("id")
+            if len(_VALID_TYPES) < 256:
+                _VALID_TYPES.add(rtype)
+        item: Item = new_item(Item, (order, loc, f"{rtype}/{rid}" if rid is not None else
+                                     f"{rtype} at {format_loc(loc)}", res))
+        if (same := by_type.get(rtype)) is None:
+            by_type[rtype] = [item]
+        else:
+            same.append(item)
         if rtype == "Patient":
-            patient_ids.setdefault(str(res.get("id") or full_url or item.ref), item)
+            patient_ids.setdefault(str(rid or full_url or item.ref), item)
     patient = _one_patient(patient_ids, by_type)
+    # References that are exactly the patient's own (nearly all) need no parsing.
+    own = patient if patient is not None and short_ref(patient) == patient else None
     deriver = Deriver(book, as_of, where)
     for item in by_type.get("Medication", []):
         deriver.medications[item.ref] = item.res
     for rtype, items in by_type.items():
+        check = patient if rtype not in _NO_SUBJECT else None
         for item in items:
-            if rtype not in _NO_SUBJECT and patient and _other_patient(item.res, patient):
-                _warn(problems, "fhir_other_patient", item.loc, f"{item.ref} is about another "
-                      f"patient than {patient}; it was not used", resource=item.ref)
-                continue
-            if rtype == "Patient":
+            if check:
+                res = item.res
+                subject = res.get("subject")
+                if not (type(subject) is dict and subject.get("reference") == own
+                        and "patient" not in res) and _other_patient(res, check, own):
+                    _warn(problems, "fhir_other_patient", item.loc, f"{item.ref} is about "
+                          f"another patient than {patient}; it was not used", resource=item.ref)
+                    continue
+            if rtype == "Observation":
+                deriver.observation(item)
+            elif rtype == "Patient":
                 deriver.patient(item)
             elif rtype == "Condition":
                 deriver.condition(item)
-            elif rtype == "Observation":
-                deriver.observation(item)
             elif rtype in _TREATMENT_TYPES:
                 deriver.treatment(item, rtype)
             elif rtype == "OperationOutcome":
@@ -233,8 +263,21 @@ def _subjects(res: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def _other_patient(res: Mapping[str, Any], patient: str) -> bool:
-    return any(ref != patient for ref in _subjects(res))
+def _other_patient(res: Mapping[str, Any], patient: str, own: str | None) -> bool:
+    """Whether ``res`` names another Patient; ``own`` is ``patient`` when a reference equal to
+    it needs no parsing (it is already in ``Type/id`` form)."""
+    for key in ("subject", "patient"):
+        target = res.get(key)
+        if target is None:
+            continue
+        raw = target.get("reference") if type(target) is dict else \
+            (as_map(target) or {}).get("reference")
+        if own is not None and raw == own:
+            continue
+        ref = short_ref(raw)
+        if ref is not None and ref.startswith("Patient/") and ref != patient:
+            return True
+    return False
 
 
 def _outcome(item: Item, problems: list[Problem]) -> None:

@@ -31,8 +31,21 @@ READ_KINDS = ("quantity", "score", "coded", "presence", "immunophenotype", "vari
 _SPLIT = re.compile(r"[\s\-–—−_/:;,()\[\]]+")
 
 
+#: Texts up to this length are remembered (code displays and names repeat across records;
+#: long narratives do not, and would only fill the memory).
+_MEMO_TEXT = 256
+_MEMO_MAX = 4096
+
+
 def norm_text(text: str) -> str:
     """Lower-case text with hyphens, colons, slashes and brackets read as spaces."""
+    if len(text) <= _MEMO_TEXT:
+        return _norm_short(text)
+    return _SPLIT.sub(" ", text.lower()).strip()
+
+
+@functools.lru_cache(maxsize=_MEMO_MAX)
+def _norm_short(text: str) -> str:
     return _SPLIT.sub(" ", text.lower()).strip()
 
 
@@ -47,17 +60,26 @@ def norm_unit(unit: str) -> str:
 class TextMatcher(Generic[T]):
     """Whole-phrase matching of normalised text against a list of phrases, longest first."""
 
-    __slots__ = ("_payload", "_regex")
+    __slots__ = ("_memo", "_payload", "_regex")
 
     def __init__(self, phrases: Mapping[str, T]) -> None:
         self._payload = dict(phrases)
         ordered = sorted(self._payload, key=len, reverse=True)
         pattern = "|".join(re.escape(p) for p in ordered) or r"(?!x)x"
         self._regex = re.compile(rf"(?<![a-z0-9])(?:{pattern})(?![a-z0-9])")
+        # Short texts (code displays, drug names) repeat across a patient's records.
+        self._memo: dict[str, tuple[T, ...]] = {}
 
-    def find(self, normalised: str) -> list[T]:
+    def find(self, normalised: str) -> tuple[T, ...]:
         """Payloads of every phrase found in already-normalised text, in order of appearance."""
-        return [self._payload[m.group(0)] for m in self._regex.finditer(normalised)]
+        found = self._memo.get(normalised)
+        if found is None:
+            found = tuple(self._payload[m.group(0)] for m in self._regex.finditer(normalised))
+            if len(normalised) <= _MEMO_TEXT:
+                if len(self._memo) >= _MEMO_MAX:
+                    self._memo.clear()
+                self._memo[normalised] = found
+        return found
 
 
 @dataclass(frozen=True, slots=True)

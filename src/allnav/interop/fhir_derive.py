@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from allnav.facts import FIELDS, Facts, FactSource, Symptoms
-from allnav.interop.fhir_codes import CodeBook, Concept, Sets
+from allnav.interop.fhir_codes import CodeBook, Concept, Sets, norm_text
 from allnav.interop.fhir_readers import READERS, Found
 from allnav.interop.fhir_values import (
     When,
@@ -115,6 +115,9 @@ class Deriver:
         self.treatment_records = 0
         self.future = 0
         self.medications: dict[str, Mapping[str, Any]] = {}
+        # What each Observation code means, by (text, system, code, display) of a code with one
+        # coding: a patient's results repeat a few codes hundreds of times.
+        self._code_memo: dict[tuple[object, ...], dict[str, Concept] | None] = {}
 
     # -- collecting --------------------------------------------------------------------
     def add(self, item: Item, found: Found, when: When | None, note: str | None = None) -> None:
@@ -187,18 +190,22 @@ class Deriver:
 
     def observation(self, item: Item) -> None:
         res, book = item.res, self.book
-        if _text(res.get("status")) in _OBS_SKIP:
+        status = res.get("status")
+        if isinstance(status, str) and status in _OBS_SKIP:
             return
-        concepts: dict[str, Concept] = {}
         code = res.get("code")
-        for system, value, _ in codings(code):
-            key = (book.system_alias.get(system, system), value.strip())
-            if key in book.ignored_observations:
-                return
-            if (c := book.observations.get(key)) is not None:
-                concepts[c.id] = c
-        if not concepts and (text := concept_text(code)):
-            concepts = {c.id: c for c in book.observation_text.find(text)}
+        concepts: dict[str, Concept] | None
+        if type(code) is dict and type(coding := code.get("coding")) is list \
+                and len(coding) == 1 and type(one := coding[0]) is dict:
+            key = (code.get("text"), one.get("system"), one.get("code"), one.get("display"))
+            try:
+                concepts = self._code_memo[key]
+            except KeyError:
+                concepts = self._code_memo[key] = self._observation_concepts(code)
+            except TypeError:  # an unhashable value (a list where text should be): no memo
+                concepts = self._observation_concepts(code)
+        else:
+            concepts = self._observation_concepts(code)
         if not concepts:
             return
         when, element, bad = first_when(res, "effectiveDateTime", "effectiveInstant",
@@ -217,6 +224,34 @@ class Deriver:
                           f"{item.ref}: {r.element} {r.msg}", resource=item.ref)
             for f in found:
                 self.add(item, f, when, note)
+
+    def _observation_concepts(self, code: object) -> dict[str, Concept] | None:
+        """What an Observation's code means: by coding, else by name; ``None`` when a coding
+        says to ignore it. Most results (chemistry, vitals) mean nothing here, so this runs
+        before any date or value is read. The dictionary is shared: do not change it."""
+        cc = as_map(code)
+        if cc is None:
+            return None
+        book = self.book
+        concepts: dict[str, Concept] = {}
+        text = cc.get("text")
+        parts = [text] if isinstance(text, str) else []
+        alias, ignored, by_code = book.system_alias, book.ignored_observations, book.observations
+        for c in as_list(cc.get("coding")):
+            if type(c) is dict or isinstance(c, Mapping):
+                system, value = c.get("system"), c.get("code")
+                if type(system) is str and type(value) is str:
+                    key = (alias.get(system, system), value.strip())
+                    if key in ignored:
+                        return None
+                    if (found := by_code.get(key)) is not None:
+                        concepts[found.id] = found
+                    display = c.get("display")
+                    if type(display) is str and display:
+                        parts.append(display)
+        if not concepts and parts and (normalised := norm_text(" ".join(parts))):
+            concepts = {c.id: c for c in book.observation_text.find(normalised)}
+        return concepts
 
     def treatment(self, item: Item, rtype: str) -> None:
         res = item.res

@@ -71,7 +71,10 @@ def read_quantity(book: CodeBook, concept: Concept, res: Mapping[str, Any]) -> R
                             "gives only a bound (such as '<'), not a value, so it was not used")]
     code, unit, system = q.get("code"), q.get("unit"), q.get("system")
     conversion = None
-    spellings = [x for x in (code if system in (UCUM, None) else None, unit) if type(x) is str]
+    # The UCUM code first, then the unit text.
+    spellings = [code] if type(code) is str and (system == UCUM or system is None) else []
+    if type(unit) is str:
+        spellings.append(unit)
     table = book.units[str(concept.unit)]
     for spelling in spellings:
         if (conversion := table.get(norm_unit(spelling))) is not None:

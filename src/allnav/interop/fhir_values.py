@@ -155,26 +155,47 @@ def resource_problem(res: object) -> str | None:
     rid = res.get("id")
     if rid is not None and not valid_id(rid):
         return "has an id that is not a FHIR id (1-64 letters, digits, '-' or '.')"
-    clash = _choice_clash(res)
+    clash = choice_clash(res)
     if clash is None:
         for comp in as_list(res.get("component")):
-            if isinstance(comp, Mapping) and (clash := _choice_clash(comp)) is not None:
+            if isinstance(comp, Mapping) and (clash := choice_clash(comp)) is not None:
                 break
     if clash is not None:
         return f"has more than one {clash[0]}[x] ({', '.join(clash[1])}), which FHIR forbids"
     return None
 
 
-def _choice_clash(obj: Mapping[str, Any]) -> tuple[str, list[str]] | None:
+def choice_clash(obj: Mapping[str, Any]) -> tuple[str, tuple[str, str]] | None:
+    """The first choice element given twice (``("value", ("valueQuantity", "valueString"))``)."""
+    # Resources of one kind share their element names, so the answer is kept per tuple of
+    # names: one tuple and one dictionary look-up per resource instead of one per element.
+    names = tuple(obj)
+    try:
+        return _CLASH_MEMO[names]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable key in a non-JSON mapping: judge it without the memo
+        return _find_clash(names)
+    found = _find_clash(names)
+    if len(_CLASH_MEMO) >= _MEMO_MAX:
+        _CLASH_MEMO.clear()
+    _CLASH_MEMO[names] = found
+    return found
+
+
+def _find_clash(names: tuple[object, ...]) -> tuple[str, tuple[str, str]] | None:
     seen: dict[str, str] = {}
-    for key in obj:
-        base = _choice_base(key) if type(key) is str else None
-        if base is None:
+    for key in names:
+        if type(key) is not str or (base := _choice_base(key)) is None:
             continue
         if base in seen:
-            return base, [seen[base], key]
+            return base, (seen[base], key)
         seen[base] = key
     return None
+
+
+_CLASH_MEMO: dict[tuple[object, ...], tuple[str, tuple[str, str]] | None] = {}
+_MEMO_MAX = 4096
 
 
 @functools.lru_cache(maxsize=2048)  # element names repeat across every resource
@@ -194,6 +215,8 @@ def valid_id(raw: object) -> bool:
 
 def number(raw: object) -> float | None:
     """A finite JSON number (not a boolean), else ``None``."""
+    if type(raw) is float:  # the common case, without the slower isinstance checks
+        return raw if math.isfinite(raw) else None
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return None
     value = float(raw)
