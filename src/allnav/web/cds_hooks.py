@@ -23,7 +23,7 @@ from allnav.web import openapi
 from allnav.web.cards import assessment_cards
 from allnav.web.cds_models import CdsRequest, CdsResponse, Discovery, Feedback, ProblemList
 from allnav.web.deps import Unauthorized, endpoint_url, public_base, state
-from allnav.web.http import BadRequest, parse_model, problems_response, read_json
+from allnav.web.http import BadRequest, json_response, parse_model, problems_response, read_json
 from allnav.web.jwt_auth import AuthError, Caller
 from allnav.web.prefetch import (
     TEMPLATES,
@@ -152,7 +152,7 @@ async def call_service(service_id: str, request: Request,
     log.info("CDS call %s: %d resources (%d fetched keys), %d cards, %.1f ms", _who(caller),
              len(data.resources), len(data.fetched), len(cards),
              (time.perf_counter() - started) * 1000)
-    return JSONResponse({"cards": cards})
+    return json_response({"cards": cards})  # cards hold text, never floats
 
 
 @router.post(

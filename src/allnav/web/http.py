@@ -15,11 +15,13 @@ import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+import pydantic_core
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from allnav.interop import fastjson
 from allnav.problems import Loc, Problem
 
 log = logging.getLogger("allnav.web")
@@ -48,6 +50,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+def json_response(content: Any, status: int = 200) -> Response:
+    """A JSON response with the bytes ``JSONResponse`` would send, encoded by pydantic-core
+    (about 10x faster). For content without floats: NaN would become ``null`` here, where
+    ``JSONResponse`` refuses it."""
+    return Response(pydantic_core.to_json(content), status_code=status,
+                    media_type="application/json")
+
+
 async def read_json(request: Request) -> Any:
     """The request body as JSON; :class:`BadRequest` naming what is wrong with it."""
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip()
@@ -58,7 +68,8 @@ async def read_json(request: Request) -> Any:
     if not body.strip():
         raise BadRequest([Problem("empty", (), "the request body is empty; send a JSON object")])
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        # As json.loads, in half the time (a CDS Hooks prefetch is often over 100 kB).
+        return fastjson.loads(body, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         where = f"line {e.lineno} column {e.colno}"
         raise BadRequest([Problem("json", (), f"the body is not valid JSON ({where}: {e.msg})")],
@@ -100,13 +111,18 @@ class BodyLimitMiddleware:
         self.app = app
         self.max_bytes = max_bytes
 
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Built only when needed (not for every request).
+        response = problems_response(
+            [Problem("too_large", (), f"the request body is larger than {self.max_bytes} bytes")],
+            413)
+        await response(scope, receive, send)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = problems_response(
-            [Problem("too_large", (), f"the request body is larger than {self.max_bytes} bytes")],
-            413)
+        too_large = self._too_large
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
