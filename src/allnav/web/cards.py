@@ -17,6 +17,7 @@ patient data. Optional fields without a value are left out, as the spec says.
 
 from __future__ import annotations
 
+import re
 import uuid as uuid_mod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -97,11 +98,13 @@ def provenance(source: FactSource) -> str:
 
 
 _MD_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>|#"})
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>|#]")
 
 
 def _md(text: str) -> str:
     """Text from data, made inert in Markdown (no links, emphasis or HTML)."""
-    return text.translate(_MD_ESCAPES)
+    # Most text has none of these characters; translate() with a table is slow per character.
+    return text.translate(_MD_ESCAPES) if _MD_SPECIAL.search(text) else text
 
 
 #: Evidence lines depend only on the (frozen, loaded-once) pathway: built once per option.

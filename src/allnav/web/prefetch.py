@@ -102,9 +102,11 @@ def _resources(value: object) -> list[Mapping[str, Any]]:
     out = []
     entries = value.get("entry")
     for e in entries if isinstance(entries, list) else []:
-        r = e.get("resource") if isinstance(e, Mapping) else None
-        if isinstance(r, Mapping) and isinstance(r.get("resourceType"), str) \
-                and r["resourceType"] != "OperationOutcome":
+        # type() first: the isinstance check against the Mapping ABC is slow, and json
+        # gives dicts (a searchset holds a few hundred entries).
+        r = e.get("resource") if type(e) is dict or isinstance(e, Mapping) else None
+        if (type(r) is dict or isinstance(r, Mapping)) \
+                and isinstance(rtype := r.get("resourceType"), str) and rtype != "OperationOutcome":
             out.append(r)
     return out
 
@@ -224,16 +226,22 @@ async def gather(req: CdsRequest, settings: Settings) -> Gathered:
             and patient.get("id") not in (None, patient_id):
         raise WrongPatient()
     own = f"Patient/{patient_id}"
+    keep = out.resources.append
     for r in [r for v in values.values() for r in _resources(v)] + extra:
         rid = r.get("id")
         if isinstance(rid, str):
-            if (r["resourceType"], rid) in seen:
+            seen_key = (r["resourceType"], rid)
+            if seen_key in seen:
                 continue
-            seen.add((r["resourceType"], rid))
-        if _other_patient(r, patient_id, own):
+            seen.add(seen_key)
+        subject = r.get("subject")
+        if type(subject) is dict and subject.get("reference") == own and "patient" not in r \
+                and r["resourceType"] != "Patient":
+            keep(r)  # the common case: about the patient in context, said plainly
+        elif _other_patient(r, patient_id, own):
             out.dropped_other_patient += 1
-            continue
-        out.resources.append(r)
+        else:
+            keep(r)
     if out.dropped_other_patient:
         log.warning("dropped %d resources about another patient", out.dropped_other_patient)
         out.notes.append("Some records named another patient and were left out.")
@@ -245,7 +253,7 @@ def _other_patient(r: Mapping[str, Any], patient_id: str, own: str) -> bool:
         return r.get("id") not in (None, patient_id)
     for key in ("subject", "patient"):
         ref = r.get(key)
-        if isinstance(ref, Mapping):
+        if type(ref) is dict or isinstance(ref, Mapping):
             text = ref.get("reference")
             if text == own or not isinstance(text, str):
                 continue  # the common case, without a regular expression
