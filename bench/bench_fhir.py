@@ -5,15 +5,16 @@ tests/data/fhir/: the ~200-resource "realistic prefetch" and the small adult R/R
 
 - ours:      ``facts_from_bundle(dict)``: check, index and derive facts with provenance
 - baseline:  ``fhir.resources.R4B.bundle.Bundle.model_validate(dict)``: parse only, no facts
-- also from text: ``facts_from_bundle(json.loads(text))`` vs ``Bundle.model_validate_json``
+- from JSON text: ``facts_from_bundle(fastjson.loads(text))`` (what the CDS Hooks service
+  does with a request body) vs ``Bundle.model_validate_json(text)``; and with the standard
+  library's ``json.loads`` for comparison
 
 Goal (issue 5): ours at least 10x faster than the R4B parse of the same Bundle, on the
-realistic prefetch (the CDS Hooks payload), both starting from the same parsed JSON. The
-from-text figures are reported too; there our side pays the standard library's json.loads
-while R4B uses pydantic-core's Rust JSON parser, so the ratio is lower. The small Bundle is
-shown too: there a fixed cost per call (building the Facts dataclasses, resolving, the
-consistency checks; ~0.1 ms) weighs more, so its ratio is lower; it is reported, not gated.
-fhir.resources is a dev dependency (``pip install -e '.[dev]'``).
+realistic prefetch (the CDS Hooks payload), from the same parsed JSON and from the same JSON
+text; both are gated. The small Bundle is shown too: there a fixed cost per call (building
+the Facts dataclasses, resolving, the consistency checks; ~0.1 ms) weighs more, so its ratio
+is lower; it is reported, not gated. fhir.resources is a dev dependency
+(``pip install -e '.[dev]'``).
 
 Run: ``.venv/bin/python bench/bench_fhir.py`` (``make bench`` runs the benchmarks).
 """
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from allnav.interop import fastjson
 from allnav.interop.fhir import facts_from_bundle
 from allnav.interop.fhir_codes import load_codebook
 
@@ -70,20 +72,24 @@ def main() -> int:
         Bundle.model_validate(data)  # warm up imports and validators
         ours, base = side_by_side(lambda d=data: facts_from_bundle(d, AS_OF),
                                   lambda d=data: Bundle.model_validate(d), calls)
-        ours_t, base_t = side_by_side(lambda t=text: facts_from_bundle(json.loads(t), AS_OF),
+        ours_t, base_t = side_by_side(lambda t=text: facts_from_bundle(fastjson.loads(t), AS_OF),
                                       lambda t=text: Bundle.model_validate_json(t), calls)
-        ratio, ratio_t = base / ours, base_t / ours_t
-        if name.startswith("prefetch"):  # gated like for like: both start from the same dict
-            worst = min(worst, ratio)
-        print(f"\n{name} ({n} resources, {len(facts.known()) - 1} facts)")
+        std_t, base_t2 = side_by_side(lambda t=text: facts_from_bundle(json.loads(t), AS_OF),
+                                      lambda t=text: Bundle.model_validate_json(t), calls)
+        ratio, ratio_t, ratio_std = base / ours, base_t / ours_t, base_t2 / std_t
+        if name.startswith("prefetch"):  # gated like for like: same dict, and same text
+            worst = min(worst, ratio, ratio_t)
+        print(f"\n{name} ({n} resources, {len(facts.known()) - 1} facts, {len(text) / 1024:.0f} KiB)")
         print(f"  from dict: facts_from_bundle {ours * 1000:7.2f} ms | R4B Bundle.model_validate "
               f"{base * 1000:7.2f} ms | {ratio:5.1f}x")
-        print(f"  from text: json.loads + facts {ours_t * 1000:7.2f} ms | R4B model_validate_json "
+        print(f"  from text: fastjson.loads + facts {ours_t * 1000:7.2f} ms | R4B model_validate_json "
               f"{base_t * 1000:7.2f} ms | {ratio_t:5.1f}x")
-        print(f"  ours per resource: {ours / n * 1e6:.1f} µs")
+        print(f"  from text: json.loads + facts     {std_t * 1000:7.2f} ms | R4B model_validate_json "
+              f"{base_t2 * 1000:7.2f} ms | {ratio_std:5.1f}x")
+        print(f"  ours per resource (from dict): {ours / n * 1e6:.1f} µs")
     ok = worst >= GOAL
-    print(f"\nrealistic prefetch from dict: {worst:.1f}x; goal >= {GOAL:.0f}x: "
-          f"{'met' if ok else 'NOT met'}")
+    print(f"\nrealistic prefetch, lower of the from-dict and from-text ratios: {worst:.1f}x; "
+          f"goal >= {GOAL:.0f}x: {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
 
