@@ -60,6 +60,8 @@ TARGET_RATE = 300.0
 SUSTAIN = 0.98
 #: At most this many keep-alive connections (opened on demand).
 CONNECTIONS = 32
+#: A connection idle this long is not reused (uvicorn closes them after 5 s).
+KEEP_IDLE_S = 4.0
 WARM_UP_S = 3.0
 PHASE_DEADLINE_S = 60.0
 START_DEADLINE_S = 60.0
@@ -142,6 +144,8 @@ class Phase:
     latencies_ms: list[float]
     wall_s: float
     cpu: Cpu
+    #: What the errors were: HTTP status, -1 for a lost connection, 0 for no answer in time.
+    error_kinds: dict[int, int]
 
     def pct(self, q: float) -> float:
         if not self.latencies_ms:
@@ -177,6 +181,7 @@ class Connection(asyncio.Protocol):
         self.need = -1
         self.status = 0
         self.reusable = True  # False once the server answers "Connection: close"
+        self.idle_since = 0.0
         self.on_done: Callable[[Connection, int], None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -237,6 +242,20 @@ class Pool:
         self.idle: list[Connection] = []  # a stack: the last one freed is on top
         self.count = 0  # open or opening
 
+    def take(self) -> Connection | None:
+        """The connection freed last, leaving out those idle too long: uvicorn closes a
+        keep-alive connection after 5 s of silence, and a request sent as it closes is lost
+        (clients such as httpx expire idle connections for the same reason)."""
+        now = time.perf_counter()
+        while self.idle:
+            conn = self.idle.pop()
+            if conn.transport is not None and now - conn.idle_since < KEEP_IDLE_S:
+                return conn
+            if conn.transport is not None:
+                conn.transport.close()
+            self.count -= 1
+        return None
+
     def close(self) -> None:
         for c in self.idle:
             if c.transport is not None:
@@ -254,6 +273,7 @@ async def run_phase(name: str, pool: Pool, rate: float, requests: Sequence[tuple
     loop = asyncio.get_running_loop()
     n = len(requests)
     latencies: list[float] = []
+    kinds: dict[int, int] = {}
     current: dict[Connection, int] = {}  # the request each busy connection carries
     answered = 0
     finished: asyncio.Future[None] = loop.create_future()
@@ -268,6 +288,8 @@ async def run_phase(name: str, pool: Pool, rate: float, requests: Sequence[tuple
         last = time.perf_counter()
         if status == expect:
             latencies.append((last - (start + i / rate)) * 1000)
+        else:
+            kinds[status] = kinds.get(status, 0) + 1
         answered += 1
         if answered == n and not finished.done():
             finished.set_result(None)
@@ -278,6 +300,7 @@ async def run_phase(name: str, pool: Pool, rate: float, requests: Sequence[tuple
             if waiting:
                 send(conn, waiting.popleft())
             else:
+                conn.idle_since = time.perf_counter()
                 pool.idle.append(conn)
             return
         if conn.transport is not None:
@@ -306,13 +329,10 @@ async def run_phase(name: str, pool: Pool, rate: float, requests: Sequence[tuple
         task.add_done_callback(tasks.discard)
 
     def due(i: int) -> None:
-        while pool.idle:
-            conn = pool.idle.pop()
-            if conn.transport is not None:
-                send(conn, i)
-                return
-            pool.count -= 1  # closed by the server while idle
-        if pool.count < pool.size:
+        conn = pool.take()
+        if conn is not None:
+            send(conn, i)
+        elif pool.count < pool.size:
             open_for(i)
         else:
             waiting.append(i)
@@ -325,7 +345,9 @@ async def run_phase(name: str, pool: Pool, rate: float, requests: Sequence[tuple
         h.cancel()
     cpu = Cpu.now(server_pids) - cpu0
     wall = (last if answered == n else time.perf_counter()) - start
-    return Phase(name, rate, n, len(latencies), n - len(latencies), latencies, wall, cpu)
+    if answered < n:
+        kinds[0] = n - answered
+    return Phase(name, rate, n, len(latencies), n - len(latencies), latencies, wall, cpu, kinds)
 
 
 # -- the server ------------------------------------------------------------------------------
@@ -528,6 +550,10 @@ def main() -> int:
     print(f"\n{HEADER}")
     for p in phases + search:
         print(p.row())
+    for p in phases + search:
+        if p.error_kinds:
+            print(f"errors in '{p.name}' (status: count; -1 connection lost, 0 no answer in "
+                  f"{PHASE_DEADLINE_S:.0f} s): {p.error_kinds}")
     print("\n| stage of one card request (in process, best of 5) | CPU ms |\n|---|---|")
     for name, ms in stages:
         print(f"| {name} | {ms:.2f} |")
