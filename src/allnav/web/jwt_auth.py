@@ -20,8 +20,13 @@ The reason goes to the log, which never receives the token itself.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import heapq
+import json
 import logging
+import math
+import re
 import sqlite3
 import threading
 import time
@@ -31,6 +36,7 @@ from typing import Any
 
 import httpx
 import jwt
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from allnav.web.settings import Issuer, JwksFetcher, Settings
 
@@ -210,12 +216,14 @@ class JwtVerifier:
         return keys[kid]
 
     async def verify(self, token: str, audience: str) -> Caller:
-        """The caller of a valid token; raises :class:`AuthError` otherwise."""
-        try:
-            parsed = jwt.decode_complete(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            raise AuthError("not a JWT") from None
-        header, unverified = parsed["header"], parsed["payload"]
+        """The caller of a valid token; raises :class:`AuthError` otherwise.
+
+        The token is split and decoded once; the signature is checked by PyJWT's algorithm
+        objects (cryptography underneath) and the claims here, against the rules above.
+        Decoding it once instead of twice through ``jwt.decode`` saves a fifth of the
+        verification's CPU (PyJWT checks base64 text one character at a time in Python).
+        """
+        header, unverified, signing_input, signature = _split(token)
         alg = header.get("alg")
         if alg not in ALGORITHMS:
             raise AuthError("algorithm not allowed")
@@ -238,24 +246,32 @@ class JwtVerifier:
             raise AuthError("key does not match alg")
         if alg == "ES384" and key.data.get("crv") != "P-384":
             raise AuthError("ES384 needs a P-384 key")
-        leeway = self.settings.jwt_leeway_seconds
         try:
-            claims = jwt.decode(
-                token, key.jwk.key, algorithms=[alg], audience=audience, issuer=iss, leeway=leeway,
-                options={"require": _REQUIRED_CLAIMS, "verify_iat": True},
-            )
-        except jwt.ExpiredSignatureError:
-            raise AuthError("expired") from None
-        except jwt.InvalidAudienceError:
-            raise AuthError("wrong audience") from None
-        except jwt.InvalidSignatureError:
-            raise AuthError("bad signature") from None
-        except jwt.PyJWTError as e:
-            raise AuthError(f"invalid ({type(e).__name__})") from None
+            valid = _VERIFIERS[alg].verify(signing_input, key.jwk.key, signature)
+        except (ValueError, TypeError):
+            valid = False
+        if not valid:
+            raise AuthError("bad signature")
+        claims = unverified  # from here on: the signature covers them
+        for name in _REQUIRED_CLAIMS:
+            if name not in claims:
+                raise AuthError(f"no {name}")
         now = time.time()
+        leeway = self.settings.jwt_leeway_seconds
         exp, iat, jti = claims["exp"], claims["iat"], claims["jti"]
-        if not isinstance(iat, int | float) or iat > now + leeway:
+        if not _is_number(exp) or not _is_number(iat):
+            raise AuthError("exp or iat is not a number")
+        if exp <= now - leeway:
+            raise AuthError("expired")
+        if iat > now + leeway:
             raise AuthError("issued in the future")
+        nbf = claims.get("nbf")
+        if nbf is not None and (not _is_number(nbf) or nbf > now + leeway):
+            raise AuthError("not valid yet (nbf)")
+        aud = claims["aud"]
+        if not (aud == audience or (type(aud) is list and audience in aud
+                                    and all(isinstance(a, str) for a in aud))):
+            raise AuthError("wrong audience")
         if exp - iat > self.settings.jwt_max_lifetime_seconds:
             raise AuthError("lifetime too long")
         tenant = claims.get("tenant")
@@ -266,3 +282,39 @@ class JwtVerifier:
         if not self.jti_cache.add(f"{iss}\x00{jti}", float(exp) + leeway, now):
             raise AuthError("replayed jti")
         return Caller(iss=issuer.iss, jti=jti, tenant=tenant if isinstance(tenant, str) else None)
+
+
+#: PyJWT's signature code for the two algorithms CDS Hooks allows.
+_VERIFIERS: dict[str, Any] = {
+    "ES384": ECAlgorithm(ECAlgorithm.SHA384),
+    "RS384": RSAAlgorithm(RSAAlgorithm.SHA384),
+}
+#: base64url without padding (RFC 7515 section 2); anything else is not a JWS compact token.
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_MAX_TOKEN = 16_384
+
+
+def _is_number(value: object) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def _b64(segment: str) -> bytes:
+    if len(segment) % 4 == 1 or _B64URL.fullmatch(segment) is None:
+        raise AuthError("not a JWT")
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def _split(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """Header, claims (not yet verified), signing input and signature of a compact JWS."""
+    parts = token.split(".")
+    if len(token) > _MAX_TOKEN or len(parts) != 3:
+        raise AuthError("not a JWT")
+    try:
+        header = json.loads(_b64(parts[0]))
+        claims = json.loads(_b64(parts[1]))
+        signature = _b64(parts[2])
+    except (ValueError, binascii.Error, RecursionError):  # JSONDecodeError, UnicodeDecodeError
+        raise AuthError("not a JWT") from None
+    if type(header) is not dict or type(claims) is not dict:
+        raise AuthError("not a JWT")
+    return header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
