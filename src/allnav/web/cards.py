@@ -17,6 +17,7 @@ patient data. Optional fields without a value are left out, as the spec says.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid as uuid_mod
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -59,6 +60,7 @@ def fit(text: str, limit: int = SUMMARY_LIMIT) -> str:
     return cut + "…"
 
 
+@functools.lru_cache(maxsize=1024)  # fact names: a closed set, asked for dozens of times a card
 def fact_label(name: str) -> str:
     """A short label for a fact: ``age`` for ``age_years``, ``platelets`` for
     ``symptoms.platelets_per_ul``."""
@@ -72,7 +74,12 @@ def fact_label(name: str) -> str:
 
 def short_title(o: OptionResult) -> str:
     """``Blinatumomab`` from ``Blinatumomab (CD19-directed bispecific antibody)``."""
-    return o.title.split(" (")[0].split(" - ")[0]
+    return _short_title(o.title)
+
+
+@functools.lru_cache(maxsize=256)  # option titles come from the pathway
+def _short_title(title: str) -> str:
+    return title.split(" (")[0].split(" - ")[0]
 
 
 def fact_value(name: str, value: object) -> str:
@@ -199,8 +206,9 @@ class CardBuilder:
     def missing(self, a: Assessment, notes: Sequence[str]) -> dict[str, Any] | None:
         if not a.missing_facts and not notes:
             return None
+        by_id = {o.id: o for o in a.options}  # Assessment.option() searches the list
         blocking = [m for m in a.missing_facts
-                    if any(a.option(oid).category in KEY_CATEGORIES for oid in m.options)]
+                    if any(by_id[oid].category in KEY_CATEGORIES for oid in m.options)]
         labels = [fact_label(m.fact) for m in (blocking or a.missing_facts)]
         if a.missing_facts:
             n = len(a.missing_facts)
@@ -210,7 +218,7 @@ class CardBuilder:
             summary = "Some patient data could not be read; options may be incomplete"
         lines = []
         for m in a.missing_facts:
-            titles = ", ".join(short_title(a.option(oid)) for oid in m.options)
+            titles = ", ".join(short_title(by_id[oid]) for oid in m.options)
             lines.append(f"- **{_md(m.question)}** ({_md(fact_label(m.fact))}): "
                          f"would settle {_md(titles)}")
         parts = []
