@@ -9,8 +9,9 @@ What the CDS Hooks 2.0.1 spec and its best-practice page ask, in order:
    it ever fetched); otherwise the issuer's configured JWKS is used;
 4. the signature verifies with the key ``kid`` names;
 5. ``aud`` is exactly the URL of the endpoint that was called;
-6. ``exp`` is not past and ``iat`` not in the future (a small leeway), and the
-   lifetime is at most ``jwt_max_lifetime_seconds``;
+6. ``iss``, ``aud``, ``exp``, ``iat`` and ``jti`` are present; ``exp`` and ``iat`` are
+   finite numbers, ``exp`` is not past, ``iat`` and ``nbf`` not in the future (a small
+   leeway), and the lifetime is at most ``jwt_max_lifetime_seconds``;
 7. ``tenant`` is allowed, when the issuer lists tenants;
 8. ``jti`` was not seen before (a bounded in-memory cache, kept until ``exp``).
 
@@ -220,8 +221,8 @@ class JwtVerifier:
 
         The token is split and decoded once; the signature is checked by PyJWT's algorithm
         objects (cryptography underneath) and the claims here, against the rules above.
-        Decoding it once instead of twice through ``jwt.decode`` saves a fifth of the
-        verification's CPU (PyJWT checks base64 text one character at a time in Python).
+        Decoding it once instead of twice through ``jwt.decode`` saves about 0.1 ms, an
+        eighth of the verification (PyJWT checks base64 text one character at a time).
         """
         header, unverified, signing_input, signature = _split(token)
         alg = header.get("alg")
