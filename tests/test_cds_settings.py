@@ -99,3 +99,19 @@ def test_insecure_demo_warns_loudly_and_reaches_uvicorn(monkeypatch: pytest.Monk
     (call,) = started
     assert (call["host"], call["port"]) == ("127.0.0.1", 8123)
     assert call["app"].state.allnav.settings.insecure_demo is True  # type: ignore[attr-defined]
+
+
+def test_the_access_log_is_off_unless_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Client addresses of patients using the web pages are personal data: not logged by
+    default; an operator can turn the access log on."""
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from allnav.cli import app
+
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda web_app, **kw: started.append(kw))
+    for args, expected in (([], False), (["--access-log"], True), (["--no-access-log"], False)):
+        r = CliRunner().invoke(app, ["serve", "--insecure-demo", *args])
+        assert r.exit_code == 0, r.output
+        assert started.pop()["access_log"] is expected

@@ -35,6 +35,11 @@ def serve_command(
     workers: int = typer.Option(
         1, "--workers", min=1, max=16,
         help="Worker processes (they share the JWT replay cache through a private SQLite file)."),
+    access_log: bool = typer.Option(
+        False, "--access-log/--no-access-log",
+        help="Log every HTTP request (method, path, status, client address). Off by default: "
+        "the patient pages store nothing, and a visitor's address is personal data. CDS Hooks "
+        "calls are logged by the app either way (issuer, jti, counts; no patient data)."),
 ) -> None:
     """Start the app: CDS Hooks service, JSON API (see docs/cds-hooks.md)."""
     # Imported here so that other commands do not pay for the web stack.
@@ -73,7 +78,8 @@ def serve_command(
     if workers == 1:
         web_app = create_app(settings)  # fails here, before listening, on bad knowledge
         tune_gc_for_serving()
-        uvicorn.run(web_app, host=host, port=port, log_level="info", server_header=False)
+        uvicorn.run(web_app, host=host, port=port, log_level="info", server_header=False,
+                    access_log=access_log)
         sys.exit(0)
     create_app(settings)  # check the knowledge once before starting the workers
     with tempfile.TemporaryDirectory(prefix="allnav-") as private:  # mode 0700
@@ -82,5 +88,6 @@ def serve_command(
         os.environ[DEMO_ENV] = "1" if insecure_demo else "0"
         os.environ[JTI_STORE_ENV] = os.path.join(private, "jti.sqlite3")
         uvicorn.run("allnav.web.app:app_from_environment", factory=True, workers=workers,
-                    host=host, port=port, log_level="info", server_header=False)
+                    host=host, port=port, log_level="info", server_header=False,
+                    access_log=access_log)
     sys.exit(0)
