@@ -383,7 +383,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(tmp: Path, ehr: Ehr, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(tmp: Path, ehr: Ehr, port: int, workers: int, pin: bool = False,
+                 ) -> subprocess.Popen[bytes]:
     """``allnav serve`` as an operator runs it; returns once every worker has started."""
     (tmp / "jwks.json").write_text(json.dumps(ehr.jwks()))
     (tmp / "allnav.toml").write_text(
@@ -391,6 +392,7 @@ def start_server(tmp: Path, ehr: Ehr, port: int, workers: int) -> subprocess.Pop
         f'[[issuers]]\niss = "{ehr.iss}"\njwks_file = "jwks.json"\n')
     cmd = [sys.executable, "-m", "allnav", "serve", "--config", str(tmp / "allnav.toml"),
            "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    cmd += ["--pin-workers"] if pin else []
     log_path = tmp / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -542,6 +544,8 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=TARGET_RATE, help="requests per second")
     ap.add_argument("--seconds", type=float, default=10.0, help="length of each timed phase")
     ap.add_argument("--workers", type=int, default=2, help="server worker processes")
+    ap.add_argument("--pin-workers", action="store_true",
+                    help="start the server with --pin-workers (each worker on its own CPU)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="card phases to run (each reported, with the machine's speed around it)")
     ap.add_argument("--search", action="store_true",
@@ -564,9 +568,10 @@ def main() -> int:
     stages = stage_breakdown(ehr, body)
     with tempfile.TemporaryDirectory() as d:
         port = free_port()
-        proc = start_server(Path(d), ehr, port, args.workers)
+        proc = start_server(Path(d), ehr, port, args.workers, args.pin_workers)
         try:
-            print(f"server: allnav serve --workers {args.workers} on {HOST}:{port}; prefetch: "
+            pin = " --pin-workers" if args.pin_workers else ""
+            print(f"server: allnav serve --workers {args.workers}{pin} on {HOST}:{port}; prefetch: "
                   f"{resources} resources, {len(body) / 1024:.0f} KiB per request; client loop: "
                   f"{'uvloop' if uvloop else 'asyncio'}", flush=True)
             runner = asyncio.Runner(loop_factory=uvloop.new_event_loop if uvloop else None)

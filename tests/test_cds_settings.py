@@ -115,3 +115,15 @@ def test_the_access_log_is_off_unless_asked_for(monkeypatch: pytest.MonkeyPatch)
         r = CliRunner().invoke(app, ["serve", "--insecure-demo", *args])
         assert r.exit_code == 0, r.output
         assert started.pop()["access_log"] is expected
+
+
+def test_pin_workers_with_one_worker_says_it_does_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from allnav.cli import app
+
+    monkeypatch.setattr(uvicorn, "run", lambda web_app, **kw: None)
+    r = CliRunner().invoke(app, ["serve", "--insecure-demo", "--pin-workers"])
+    assert r.exit_code == 0
+    assert "--pin-workers has no effect with one worker" in r.output

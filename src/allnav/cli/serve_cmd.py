@@ -35,6 +35,10 @@ def serve_command(
     workers: int = typer.Option(
         1, "--workers", min=1, max=16,
         help="Worker processes (they share the JWT replay cache through a private SQLite file)."),
+    pin_workers: bool = typer.Option(
+        False, "--pin-workers",
+        help="With --workers N: keep each worker on its own CPU (for a machine that runs "
+        "little else; see docs/cds-hooks.md)."),
     access_log: bool = typer.Option(
         False, "--access-log/--no-access-log",
         help="Log every HTTP request (method, path, status, client address). Off by default: "
@@ -46,6 +50,7 @@ def serve_command(
     import uvicorn
 
     from allnav.web.app import configure_logging, create_app, tune_gc_for_serving
+    from allnav.web.cpu_pinning import PIN_DIR_ENV
     from allnav.web.http import DEMO_WARNING
     from allnav.web.settings import (
         CONFIG_ENV,
@@ -76,6 +81,8 @@ def serve_command(
                    f"will get 401 (give --config or set ${CONFIG_ENV})", err=True)
     configure_logging()
     if workers == 1:
+        if pin_workers:
+            typer.echo("--pin-workers has no effect with one worker", err=True)
         web_app = create_app(settings)  # fails here, before listening, on bad knowledge
         tune_gc_for_serving()
         uvicorn.run(web_app, host=host, port=port, log_level="info", server_header=False,
@@ -87,6 +94,8 @@ def serve_command(
             os.environ[CONFIG_ENV] = os.path.abspath(config)
         os.environ[DEMO_ENV] = "1" if insecure_demo else "0"
         os.environ[JTI_STORE_ENV] = os.path.join(private, "jti.sqlite3")
+        if pin_workers:
+            os.environ[PIN_DIR_ENV] = private
         uvicorn.run("allnav.web.app:app_from_environment", factory=True, workers=workers,
                     host=host, port=port, log_level="info", server_header=False,
                     access_log=access_log)

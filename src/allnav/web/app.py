@@ -157,11 +157,13 @@ def tune_gc_for_serving() -> None:
 
 def app_from_environment() -> FastAPI:
     """The app of one worker process of ``allnav serve --workers N`` (a uvicorn factory)."""
+    from allnav.web.cpu_pinning import pin_from_environment
     from allnav.web.settings import settings_from_environment
 
     # A worker is a fresh interpreter where uvicorn configures only its own loggers: without
     # this, the app's lines (why a call was refused, counts) would be dropped.
     configure_logging()
+    pin_from_environment()  # before the app is built, so its memory is on this worker's CPU
     app = create_app(settings_from_environment())
     tune_gc_for_serving()
     return app
