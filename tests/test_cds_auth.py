@@ -76,7 +76,7 @@ def test_public_discovery_is_an_explicit_setting(ehr: Ehr) -> None:
      "no-iat", "too-long-lived", "typ-not-jwt", "other-key-same-kid", "es256", "tampered-claims",
      "four-segments", "not-base64", "padded-junk", "header-not-object", "exp-not-a-number",
      "exp-infinite", "nbf-in-future", "aud-list-of-others", "aud-list-with-non-text", "no-aud",
-     "no-iss", "jti-not-text", "truncated-signature"],
+     "no-iss", "jti-not-text", "truncated-signature", "crit-header", "unencoded-payload"],
 )
 def test_bad_tokens_get_a_bare_401(app: FastAPI, ehr: Ehr, case: str,
                                    caplog: pytest.LogCaptureFixture) -> None:
@@ -121,6 +121,9 @@ def test_bad_tokens_get_a_bare_401(app: FastAPI, ehr: Ehr, case: str,
                                            if k != "aud"})),
         "no-iss": ehr.token(ENDPOINT, iss=None),
         "jti-not-text": ehr.token(ENDPOINT, jti=12345),
+        "crit-header": ehr.token(ENDPOINT, headers={"crit": ["exp"], "exp": now + 60}),
+        "unencoded-payload": _signed(ehr, json.dumps(ehr.claims(ENDPOINT)),
+                                     header={"b64": False, "crit": ["b64"]}),
         "truncated-signature": _with_segment(ehr.token(ENDPOINT), 2, ehr.token(ENDPOINT)
                                              .split(".")[2][:-8]),
     }
@@ -150,6 +153,8 @@ REASONS = {
     "nbf-in-future": "not valid yet (nbf)", "aud-list-of-others": "wrong audience",
     "aud-list-with-non-text": "wrong audience", "no-aud": "no aud", "no-iss": "issuer not allowed",
     "jti-not-text": "no jti", "truncated-signature": "bad signature",
+    "crit-header": "critical header extension not supported",
+    "unencoded-payload": "critical header extension not supported",
 }
 
 
@@ -163,24 +168,30 @@ def _with_segment(token: str, index: int, segment: str) -> str:
     return ".".join(parts)
 
 
-def _signed(ehr: Ehr, claims_json: str) -> str:
-    """A correctly signed ES384 token whose claims are exactly ``claims_json``."""
+def _signed(ehr: Ehr, claims_json: str, header: dict[str, Any] | None = None) -> str:
+    """A correctly signed ES384 token whose claims are exactly ``claims_json`` (base64url
+    encoded, whatever ``header`` adds)."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-    header = _b64json({"alg": "ES384", "typ": "JWT", "kid": ehr.kid})
+    head = _b64json({"alg": "ES384", "typ": "JWT", "kid": ehr.kid, **(header or {})})
     payload = base64.urlsafe_b64encode(claims_json.encode()).rstrip(b"=").decode()
-    der = ehr.key.sign(f"{header}.{payload}".encode(), ec.ECDSA(hashes.SHA384()))
+    der = ehr.key.sign(f"{head}.{payload}".encode(), ec.ECDSA(hashes.SHA384()))
     r, s = decode_dss_signature(der)
     raw = r.to_bytes(48, "big") + s.to_bytes(48, "big")
-    return f"{header}.{payload}.{base64.urlsafe_b64encode(raw).rstrip(b'=').decode()}"
+    return f"{head}.{payload}.{base64.urlsafe_b64encode(raw).rstrip(b'=').decode()}"
 
 
 def _p256_key() -> Any:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     return ec.generate_private_key(ec.SECP256R1())
+
+
+def test_hand_signed_tokens_are_valid_unless_changed(app: FastAPI, ehr: Ehr) -> None:
+    """The helper the refused cases above use signs correctly: its plain token is accepted."""
+    assert post(app, _signed(ehr, json.dumps(ehr.claims(ENDPOINT)))).status_code == 200
 
 
 def test_a_replayed_token_is_refused(app: FastAPI, ehr: Ehr) -> None:

@@ -228,6 +228,10 @@ class JwtVerifier:
         alg = header.get("alg")
         if alg not in ALGORITHMS:
             raise AuthError("algorithm not allowed")
+        if "crit" in header or "b64" in header:
+            # RFC 7515 4.1.11: extensions marked critical must be understood; none are here
+            # (nor RFC 7797's unencoded payload), so such a token is refused.
+            raise AuthError("critical header extension not supported")
         typ = header.get("typ")
         if typ is not None and str(typ).upper() != "JWT":
             raise AuthError("typ is not JWT")
