@@ -3,6 +3,7 @@ and the cards say what the assessment says."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import replace
 from typing import Any
@@ -64,6 +65,47 @@ def test_fever_with_neutropenia_leads_with_a_critical_card(pathway: Pathway) -> 
 def test_unknown_neutrophils_with_fever_are_still_urgent(pathway: Pathway) -> None:
     cards = cards_for(pathway, assessed(pathway, "fever-neutrophils-unknown"))
     assert cards[0]["indicator"] == "critical"
+
+
+SYMPTOMS = ("symptoms.temperature_c", "symptoms.anc_per_ul", "symptoms.hemoglobin_g_dl",
+            "symptoms.platelets_per_ul", "symptoms.infection_signs", "symptoms.bleeding")
+WEEK_AGO = AS_OF - dt.timedelta(days=7)
+
+
+def _sourced(facts: Any, *, stale: set[str]) -> Any:
+    """``facts`` as if read from FHIR: each symptom from an Observation of today, or of a week
+    ago (flagged stale) for those in ``stale``."""
+    sources = {n: FactSource("fhir", f"Observation/{n.split('.')[-1]}",
+                             recorded=WEEK_AGO if n in stale else AS_OF, stale=n in stale)
+               for n in SYMPTOMS}
+    return replace(facts, sources=sources)
+
+
+def test_an_emergency_seen_only_in_old_results_asks_for_a_check_not_an_alarm(pathway: Pathway) -> None:
+    a = assess(pathway, _sourced(example_facts("febrile-neutropenia"), stale=set(SYMPTOMS)), AS_OF)
+    assert a.urgent  # the engine still says urgent: the card says how sure that is
+    cards = cards_for(pathway, a)
+    urgent = [c for c in cards if c["source"]["topic"]["code"] == "urgent"]
+    assert len(urgent) == len(a.urgent)
+    assert cards[: len(urgent)] == urgent  # still first
+    fever = urgent[0]
+    assert fever["indicator"] == "warning"
+    assert fever["summary"] == "Old results: fever with possible neutropenia; check now"
+    assert f"the newest from {WEEK_AGO.isoformat()}" in fever["detail"]
+    assert "if they do, this is an emergency" in fever["detail"]
+    assert "critical" not in [c["indicator"] for c in cards]
+    for card in cards:
+        Card.model_validate(card)
+        assert len(card["summary"]) < 140
+
+
+def test_one_current_result_keeps_the_emergency_critical(pathway: Pathway) -> None:
+    # Today's temperature, last week's counts: a fever now with possible neutropenia.
+    old = set(SYMPTOMS) - {"symptoms.temperature_c"}
+    a = assess(pathway, _sourced(example_facts("febrile-neutropenia"), stale=old), AS_OF)
+    cards = cards_for(pathway, a)
+    assert cards[0]["indicator"] == "critical"
+    assert cards[0]["summary"] == "Fever with possible neutropenia: assess now"
 
 
 def test_the_options_card_names_the_suitable_options_and_their_evidence(pathway: Pathway) -> None:

@@ -4,6 +4,7 @@ its forms (present, missing, null, OperationOutcome, paged), FHIR fetching, 412,
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from dataclasses import replace
 from typing import Any
@@ -18,6 +19,7 @@ from allnav.web.http import DEMO_HEADER
 from allnav.web.prefetch import TEMPLATES
 
 from .ehr_harness import (
+    AS_OF,
     BASE,
     FHIR_SERVER,
     FHIR_TOKEN,
@@ -97,6 +99,17 @@ def test_full_prefetch_gives_conformant_cards(app: FastAPI, ehr: Ehr) -> None:
             assert link["type"] == "absolute"
             assert link["url"].startswith(BASE + "/clinician")
             assert PATIENT_ID not in link["url"]
+
+
+def test_a_fever_recorded_a_week_ago_asks_for_a_check_not_an_alarm(ehr: Ehr) -> None:
+    later = create_app(ehr.settings(today=lambda: AS_OF + dt.timedelta(days=7)))
+    cards = cards_of(call(later, ehr, hook_request(full_prefetch())))
+    assert cards[0]["summary"] == "Old results: fever with possible neutropenia; check now"
+    assert cards[0]["indicator"] == "warning"
+    assert "critical" not in [c["indicator"] for c in cards]
+    # On the day of those results, the same records are an emergency.
+    now = cards_of(call(create_app(ehr.settings()), ehr, hook_request(full_prefetch())))
+    assert (now[0]["indicator"], now[0]["summary"]) == ("critical", "Fever with possible neutropenia: assess now")
 
 
 def test_a_patient_without_all_gets_no_cards(app: FastAPI, ehr: Ehr) -> None:

@@ -2,7 +2,9 @@
 
 Cards, most urgent first:
 
-- one ``critical`` card per urgent option (e.g. fever with possible neutropenia);
+- one ``critical`` card per urgent option (e.g. fever with possible neutropenia), or
+  ``warning`` ("Old results: ...; check now") when every fact that made it urgent came from
+  a stale record;
 - one card listing the facts that are missing and would change the options
   (``warning`` when they hold back a treatment, transplant or trial option);
 - one ``info`` card summarising the suitable options, with their evidence and
@@ -17,6 +19,7 @@ patient data. Optional fields without a value are left out, as the spec says.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import uuid as uuid_mod
@@ -102,6 +105,27 @@ def provenance(source: FactSource) -> str:
     if source.stale:
         out += " (old result: check it is still true)"
     return out
+
+
+def old_results(a: Assessment, names: Iterable[str]) -> dt.date | None:
+    """The newest date among the facts ``names`` when every one that is known came from a
+    stale record (older than its ``stale_after_days``); ``None`` when any is current, or
+    none is known, or a fact has no dated source (plain facts are taken as current)."""
+    newest: dt.date | None = None
+    known = 0
+    for name in dict.fromkeys(names):
+        if a.facts.value(name) is None:
+            continue
+        known += 1
+        src = a.facts.sources.get(name)
+        if src is None or not src.stale or src.recorded is None:
+            return None
+        newest = src.recorded if newest is None else max(newest, src.recorded)
+    return newest if known else None
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 _MD_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>|#"})
@@ -192,6 +216,18 @@ class CardBuilder:
         summary = URGENT_SUMMARIES.get(o.id) or f"Urgent: {short_title(o)}, assess now"
         used = [name for r in o.reasons for name in r.fact_names]
         parts = [f"**{_md(o.title)}**", _md(o.urgent_text or "")]
+        indicator = "critical"
+        old = old_results(a, used)
+        if old is not None:
+            # A fever or a count from days ago says nothing certain about now: the card asks
+            # for a check now rather than declaring an emergency (an alarm raised on old data
+            # teaches clinicians to ignore the ones that matter). It stays first.
+            indicator = "warning"
+            summary = fit("Old results: " + _lower_first(summary.rsplit(":", 1)[0])
+                          + "; check now")
+            parts.insert(1, f"**These results are old** (the newest from {old.isoformat()}; "
+                         "no newer ones were found). Check now whether they still hold: if "
+                         "they do, this is an emergency.")
         why = [f"- {_md(r.text)}" for r in o.reasons if r.outcome is not False and r.counts]
         if why:
             parts.append("**Why:**\n" + "\n".join(why))
@@ -199,7 +235,7 @@ class CardBuilder:
         if facts:
             parts.append("**Facts used:**\n" + facts)
         parts.append(self.evidence_line(o))
-        return self.card(a, summary=summary, indicator="critical", detail="\n\n".join(parts),
+        return self.card(a, summary=summary, indicator=indicator, detail="\n\n".join(parts),
                          topic="urgent", topic_display="Needs attention now",
                          anchor=f"opt-{o.id}")
 
