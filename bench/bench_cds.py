@@ -11,7 +11,8 @@ that falls behind is charged for the queue it builds.
 In the same run and at the same rate, the same server answers a trivial endpoint
 (``GET /healthz``), before and after the cards: the baseline. Reported: achieved rate and
 p50/p95/p99 of both, their ratio, the CPU the server, the load generator and every other
-process on the machine used, where the CPU of one card request goes (in process), and the
+process on the machine used, the CPU time the host took from this virtual machine
+("steal"), where the CPU of one card request goes (in process), and the
 machine's speed before and after (a fixed Python loop: this shared virtual machine's speed
 varies by tens of percent from minute to minute, and the card latency with it).
 
@@ -103,11 +104,13 @@ def process_tree(pid: int) -> list[int]:
     return seen
 
 
-def machine_cpu() -> float:
-    """CPU seconds used by everything on the machine (all cores, not idle or iowait)."""
+def machine_cpu() -> tuple[float, float]:
+    """CPU seconds used by everything on the machine (all cores, not idle or iowait), and of
+    them the seconds stolen: this virtual machine's CPUs were ready to run but the host ran
+    something else."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq + steal) / TICK
+    return (user + nice + system + irq + softirq + steal) / TICK, steal / TICK
 
 
 @dataclass
@@ -115,17 +118,20 @@ class Cpu:
     server: float
     generator: float
     machine: float
+    #: CPU seconds the host took from this virtual machine (``steal`` in /proc/stat).
+    steal: float
     #: CPU seconds of each server process (the workers, and the supervisor).
     per_process: dict[int, float]
 
     @staticmethod
     def now(server_pids: Sequence[int]) -> Cpu:
         per = {p: _proc_cpu(p) for p in server_pids}
-        return Cpu(sum(per.values()), time.process_time(), machine_cpu(), per)
+        machine, steal = machine_cpu()
+        return Cpu(sum(per.values()), time.process_time(), machine, steal, per)
 
     def __sub__(self, other: Cpu) -> Cpu:
         return Cpu(self.server - other.server, self.generator - other.generator,
-                   self.machine - other.machine,
+                   self.machine - other.machine, self.steal - other.steal,
                    {p: v - other.per_process.get(p, 0.0) for p, v in self.per_process.items()})
 
 
@@ -170,12 +176,14 @@ class Phase:
 
     def row(self) -> str:
         per = max(self.ok, 1)
-        others = max(self.cpu.machine - self.cpu.server - self.cpu.generator, 0.0)
+        others = max(self.cpu.machine - self.cpu.steal - self.cpu.server - self.cpu.generator,
+                     0.0)
         return (f"| {self.name} | {self.rate:.0f} | {self.achieved:.1f} | {self.errors} | "
                 f"{self.pct(0.50):.1f} | {self.pct(0.95):.1f} | {self.pct(0.99):.1f} | "
                 f"{max(self.latencies_ms, default=float('nan')):.1f} | "
                 f"{1000 * self.cpu.server / per:.2f} | {1000 * self.cpu.generator / per:.2f} | "
-                f"{others / self.wall_s:.2f} | {self.worker_load()} | {self.speed_text()} |")
+                f"{others / self.wall_s:.2f} | {1000 * self.cpu.steal:.0f} | "
+                f"{self.worker_load()} | {self.speed_text()} |")
 
     def worker_load(self) -> str:
         """Cores each busy server process used, busiest first (e.g. ``0.95 / 0.81``)."""
@@ -194,8 +202,8 @@ class Phase:
 
 HEADER = ("| phase | offered /s | achieved /s | errors | p50 ms | p95 ms | p99 ms | max ms | "
           "server CPU ms/req | generator CPU ms/req | other processes (cores) | "
-          "server processes (cores) | machine loop before / after (ms) |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "stolen by the host (ms) | server processes (cores) | machine loop before / after (ms) |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 class Connection(asyncio.Protocol):
