@@ -139,7 +139,7 @@ def test_provenance_of_facts_is_shown(pathway: Pathway) -> None:
     a = assess(pathway, replace(facts, sources={"ecog": src, "cd19": old}), AS_OF)
     (card,) = [c for c in cards_for(pathway, a) if c["source"]["topic"]["code"] == "options"]
     assert f"(from Observation/ecog-7, {AS_OF.isoformat()})" in card["detail"]
-    assert "from Observation/cd19-1, 2024-11-29 (old result: check it is still true)" in card["detail"]
+    assert "(from Observation/cd19-1, 2024-11-29; old result: check it is still true)" in card["detail"]
 
 
 def test_palliative_referral_is_a_servicerequest_suggestion(pathway: Pathway) -> None:

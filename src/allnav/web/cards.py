@@ -103,7 +103,7 @@ def provenance(source: FactSource) -> str:
     if source.recorded:
         out += f", {source.recorded.isoformat()}"
     if source.stale:
-        out += " (old result: check it is still true)"
+        out += "; old result: check it is still true"
     return out
 
 
