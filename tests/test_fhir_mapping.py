@@ -231,3 +231,48 @@ def test_problems_carry_no_patient_values() -> None:
     text = json.dumps([p.as_dict() for p in problems])
     for value in ("3.86", "1978-01-20", "Example"):
         assert value not in text
+
+
+def _orders(*codings: dict[str, Any]) -> list[dict[str, Any]]:
+    """A patient with ALL and one MedicationRequest per coding, each with no name at all."""
+    ref = {"reference": "Patient/p1"}
+    out: list[dict[str, Any]] = [
+        {"resourceType": "Patient", "id": "p1"},
+        {"resourceType": "Condition", "id": "c1", "subject": ref,
+         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "C91.02"}]}},
+    ]
+    for i, coding in enumerate(codings):
+        out.append({"resourceType": "MedicationRequest", "id": f"m{i}", "status": "completed",
+                    "intent": "order", "subject": ref, "authoredOn": "2026-06-01",
+                    "medicationCodeableConcept": {"coding": [coding]}})
+    return out
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+@pytest.mark.parametrize(("code", "given"), [
+    ("603566", "nelarabine"),          # nelarabine 5 mg/mL injection (openFDA, NDC 46708-813)
+    ("2387347", "car-t-cell-therapy"),  # Tecartus (NDC 71287-219)
+    ("2700168", "car-t-cell-therapy"),  # Aucatzyl (NDC 83047-410)
+    ("1364352", "ponatinib"),           # Iclusig (NDC 63020-533)
+    ("1597262", "blinatumomab"),        # Blincyto (NDC 55513-160)
+    ("2698331", "revumenib"),           # Revuforj (NDC 73555-502)
+])
+def test_an_order_coded_only_with_an_rxnorm_product_code_is_recognised(code: str, given: str) -> None:
+    facts, problems = facts_from_resources(_orders({"system": RXNORM, "code": code}), AS_OF)
+    assert given in (facts.prior_treatments or ())
+    assert "fhir_unidentified_treatment" not in types(problems)
+
+
+def test_a_drug_with_neither_name_nor_known_code_is_reported_not_silently_dropped() -> None:
+    facts, problems = facts_from_resources(
+        _orders({"system": RXNORM, "code": "603566"}, {"system": RXNORM, "code": "99999999"}), AS_OF)
+    assert facts.prior_treatments == ("nelarabine",)  # the list is kept, and the gap is said
+    (warning,) = [p for p in problems if p.type == "fhir_unidentified_treatment"]
+    assert warning.severity == "warning"
+    assert warning.loc == ("resources", 3, "medicationCodeableConcept")
+    assert warning.msg.startswith("MedicationRequest/m1: the drug could not be identified")
+    # A named drug that is not an ALL treatment is identified: no warning.
+    named = _orders({"system": RXNORM, "code": "99999999", "display": "ondansetron 8 MG Oral Tablet"})
+    assert "fhir_unidentified_treatment" not in types(facts_from_resources(named, AS_OF)[1])

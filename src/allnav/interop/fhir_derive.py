@@ -272,6 +272,14 @@ class Deriver:
         gives = {g for k in concept_keys(self.book, concept) for g in self.book.treatments.get(k, ())}
         if text := concept_text(concept):
             gives.update(g for found in self.book.treatment_text.find(text) for g in found)
+        elif not gives:
+            # Neither a name nor a listed code: this may have been an ALL treatment, and the
+            # list of prior treatments is taken as complete, so the clinician must know.
+            what = "procedure" if rtype == "Procedure" else "drug"
+            self.warn("fhir_unidentified_treatment", (*item.loc, element),
+                      f"{item.ref}: the {what} could not be identified (no name, and no code "
+                      "in the code list); if it was an ALL treatment, prior treatments miss it",
+                      resource=item.ref)
         routes = " ".join(concept_text(as_map(d) and d.get("route"))
                           for d in [*as_list(res.get(_DOSAGE.get(rtype, ""))), res.get("dosage")])
         if rtype != "Procedure" and (self.book.cns_routes.find(routes) or
