@@ -14,7 +14,14 @@ from allnav.assessment import Assessment
 from allnav.engine import assess
 from allnav.facts import FactSource
 from allnav.pathway import Pathway
-from allnav.web.cards import KEY_CATEGORIES, PALLIATIVE_REFERRAL, assessment_cards, fit
+from allnav.problems import Problem
+from allnav.web.cards import (
+    KEY_CATEGORIES,
+    MAX_RECORD_NOTES,
+    PALLIATIVE_REFERRAL,
+    assessment_cards,
+    fit,
+)
 from allnav.web.cds_models import Card
 
 from .conftest import AS_OF, example_facts, example_names
@@ -106,6 +113,26 @@ def test_one_current_result_keeps_the_emergency_critical(pathway: Pathway) -> No
     cards = cards_for(pathway, a)
     assert cards[0]["indicator"] == "critical"
     assert cards[0]["summary"] == "Fever with possible neutropenia: assess now"
+
+
+def test_record_notes_are_capped_and_counted(pathway: Pathway) -> None:
+    warnings = [Problem("fhir_invalid_resource", ("resources", i), f"Observation/o{i} is not valid "
+                        "FHIR: it has more than one value[x]; it was not used", severity="warning")
+                for i in range(12)]
+    warnings.append(Problem("fhir_stale", ("ecog",), "ecog comes from Observation/e1, recorded "
+                            "more than 30 day(s) before", severity="warning"))
+    a = assess(pathway, example_facts("first-relapse-cd19-positive"), AS_OF, warnings)
+    (card,) = [c for c in cards_for(pathway, a) if c["source"]["topic"]["code"] == "missing-facts"]
+    data = card["detail"].split("**Data:**\n")[1].splitlines()
+    assert len(data) == MAX_RECORD_NOTES
+    assert data[0] == "- Observation/o0 is not valid FHIR: it has more than one value\\[x\\]; it was not used"
+    assert data[-1] == f"- and {12 - MAX_RECORD_NOTES + 1} more notes on the records"
+    assert "ecog comes from" not in card["detail"]  # stale results are flagged beside each fact
+    # With every fact known, the card is there for the notes alone, and counts all of them.
+    (card,) = [c for c in cards_for(pathway, a._replace(missing_facts=()))
+               if c["source"]["topic"]["code"] == "missing-facts"]
+    assert card["summary"] == "12 notes on the EHR data behind these options"
+    assert card["indicator"] == "info"
 
 
 def test_the_options_card_names_the_suitable_options_and_their_evidence(pathway: Pathway) -> None:

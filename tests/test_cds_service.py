@@ -166,6 +166,23 @@ def test_missing_optional_prefetch_is_said_on_a_card(app: FastAPI, ehr: Ehr) -> 
     assert "did not provide procedures" in detail
 
 
+def test_what_reading_the_records_found_is_said_on_the_data_card(app: FastAPI, ehr: Ehr) -> None:
+    prefetch = full_prefetch(5)
+    bad = {"resourceType": "Observation", "id": "two-values", "status": "final",
+           "code": {"coding": [{"system": "http://loinc.org", "code": "751-8"}]},
+           "subject": {"reference": f"Patient/{PATIENT_ID}"}, "effectiveDateTime": "2026-11-29",
+           "valueQuantity": {"value": 100, "unit": "/uL"}, "valueString": "low"}
+    prefetch["observations"]["entry"].append({"resource": bad})
+    cards = cards_of(call(app, ehr, hook_request(prefetch)))
+    (data,) = [c for c in cards if c["source"]["topic"]["code"] == "missing-facts"]
+    assert "Observation/two-values is not valid FHIR" in data["detail"]
+    assert "it was not used" in data["detail"]
+    assert "taken as the complete list" in data["detail"]  # prior treatments from 2 records
+    # The bad record's value never reaches the card; the valid ANC still does.
+    assert "100" not in data["detail"]
+    assert any("ANC: 300" in c.get("detail", "") for c in cards)
+
+
 def test_missing_prefetch_is_fetched_from_the_fhir_server_with_the_token(ehr: Ehr) -> None:
     server = FhirServer()
     app = create_app(ehr.settings(fhir_transport=server.transport))

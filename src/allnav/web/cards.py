@@ -6,7 +6,9 @@ Cards, most urgent first:
   ``warning`` ("Old results: ...; check now") when every fact that made it urgent came from
   a stale record;
 - one card listing the facts that are missing and would change the options
-  (``warning`` when they hold back a treatment, transplant or trial option);
+  (``warning`` when they hold back a treatment, transplant or trial option), with notes on
+  the data: prefetch the EHR did not give, and what reading the records found (a resource
+  that is not valid FHIR, results that disagree, ...);
 - one ``info`` card summarising the suitable options, with their evidence and
   where each fact came from;
 - one ``info`` card offering a palliative care referral (a ServiceRequest the
@@ -122,6 +124,29 @@ def old_results(a: Assessment, names: Iterable[str]) -> dt.date | None:
             return None
         newest = src.recorded if newest is None else max(newest, src.recorded)
     return newest if known else None
+
+
+#: Warnings flagged beside each fact on the cards rather than on the data card.
+_SHOWN_WITH_FACTS = frozenset({"fhir_stale"})
+#: Record notes on the data card; the rest are counted.
+MAX_RECORD_NOTES = 8
+
+
+def record_notes(a: Assessment) -> list[str]:
+    """What reading the EHR's records found, in the words of the warnings: a record that is not
+    valid FHIR and was not used, results that disagree, a drug that could not be identified,
+    prior treatments taken as complete. The warnings name resources and elements, never
+    values."""
+    return list(dict.fromkeys(
+        p.msg for p in a.issues
+        if p.severity == "warning" and p.type.startswith("fhir_") and p.type not in _SHOWN_WITH_FACTS))
+
+
+def _capped(notes: Sequence[str]) -> list[str]:
+    if len(notes) <= MAX_RECORD_NOTES:
+        return list(notes)
+    rest = len(notes) - MAX_RECORD_NOTES + 1
+    return [*notes[: MAX_RECORD_NOTES - 1], f"and {rest} more notes on the records"]
 
 
 def _lower_first(text: str) -> str:
@@ -251,7 +276,8 @@ class CardBuilder:
             summary = (f"{n} unknown fact{'s' if n > 1 else ''} would change the options: "
                        + ", ".join(labels))
         else:
-            summary = "Some patient data could not be read; options may be incomplete"
+            n = len(notes)
+            summary = f"{n} note{'s' if n > 1 else ''} on the EHR data behind these options"
         lines = []
         for m in a.missing_facts:
             titles = ", ".join(short_title(by_id[oid]) for oid in m.options)
@@ -262,7 +288,7 @@ class CardBuilder:
             parts.append("Unknown is not negative: these options stay open until the facts "
                          "are known.\n\n" + "\n".join(lines))
         if notes:
-            parts.append("**Data:**\n" + "\n".join(f"- {_md(n)}" for n in notes))
+            parts.append("**Data:**\n" + "\n".join(f"- {_md(n)}" for n in _capped(notes)))
         return self.card(a, summary=summary, indicator="warning" if blocking else "info",
                          detail="\n\n".join(parts), topic="missing-facts",
                          topic_display="Facts that would change the options",
@@ -368,7 +394,7 @@ def assessment_cards(
     """Every card for one assessment, most urgent first (see the module docstring)."""
     b = CardBuilder(pathway, base_url, **({"new_uuid": new_uuid} if new_uuid else {}))
     cards = [b.urgent(a, o) for o in a.urgent]
-    cards += [c for c in (b.missing(a, data_notes),) if c]
+    cards += [c for c in (b.missing(a, [*data_notes, *record_notes(a)]),) if c]
     cards.append(b.options(a))
     cards += [c for c in (b.palliative(a, patient_id, user_id, encounter_id),) if c]
     return cards
