@@ -42,10 +42,11 @@ PALLIATIVE_REFERRAL = {"system": SNOMED, "code": "306237005",
 #: Categories whose options are the decisions the hematologist is weighing.
 KEY_CATEGORIES = ("remission-treatment", "transplant", "clinical-trial")
 #: Clinician-facing summaries for the urgent options; others get a generic one.
+#: What is wrong and what to do, kept apart so that old results can say "check now" instead.
 URGENT_SUMMARIES = {
-    "febrile-neutropenia-emergency": "Fever with possible neutropenia: assess now",
-    "infection-treatment": "Signs of infection with possible neutropenia: assess now",
-    "transfusion-support": "Severe anemia, very low platelets or bleeding: assess today",
+    "febrile-neutropenia-emergency": ("Fever with possible neutropenia", "assess now"),
+    "infection-treatment": ("Signs of infection with possible neutropenia", "assess now"),
+    "transfusion-support": ("Severe anemia, very low platelets or bleeding", "assess today"),
 }
 _FACT_LABELS = {
     "ph_status": "Ph status", "cd19": "CD19", "cd22": "CD22", "kmt2a": "KMT2A",
@@ -238,7 +239,8 @@ class CardBuilder:
     # -- the cards ----------------------------------------------------------------------
 
     def urgent(self, a: Assessment, o: OptionResult) -> dict[str, Any]:
-        summary = URGENT_SUMMARIES.get(o.id) or f"Urgent: {short_title(o)}, assess now"
+        condition, action = URGENT_SUMMARIES.get(o.id, (None, None))
+        summary = f"{condition}: {action}" if condition else f"Urgent: {short_title(o)}, assess now"
         used = [name for r in o.reasons for name in r.fact_names]
         parts = [f"**{_md(o.title)}**", _md(o.urgent_text or "")]
         indicator = "critical"
@@ -248,8 +250,8 @@ class CardBuilder:
             # for a check now rather than declaring an emergency (an alarm raised on old data
             # teaches clinicians to ignore the ones that matter). It stays first.
             indicator = "warning"
-            summary = fit("Old results: " + _lower_first(summary.rsplit(":", 1)[0])
-                          + "; check now")
+            what = _lower_first(condition) if condition else short_title(o)
+            summary = fit(f"Old results: {what}; check now")
             parts.insert(1, f"**These results are old** (the newest from {old.isoformat()}; "
                          "no newer ones were found). Check now whether they still hold: if "
                          "they do, this is an emergency.")
