@@ -80,7 +80,7 @@ def test_thresholds_are_the_evidence_sheet_numbers(rules: CareRules) -> None:
     got = {t.id: (t.op, t.value) for t in rules.thresholds.values()}
     assert got == {
         "fever_single": (">=", 38.3), "fever_sustained": (">=", 38.0),
-        "neutropenia": ("<", 500), "neutropenia_if_falling": ("<", 1000),
+        "neutropenia": ("<", 500),
         "red_cells": ("<", 7), "platelets": ("<=", 10_000), "nsaid_platelets": ("<", 50_000),
         "pain_any": (">=", 1), "pain_moderate": (">=", 4), "pain_severe": (">=", 7),
     }
@@ -164,7 +164,8 @@ def test_febrile_neutropenia_cannot_be_downgraded_in_the_data() -> None:
     (msg,) = errors_after(edit)
     assert msg.endswith("variants.not-ruled-out.level: every variant of 'febrile-neutropenia' "
                         "must be 'emergency'")
-    assert ALWAYS_EMERGENCY == ("febrile-neutropenia",)
+    assert ALWAYS_EMERGENCY == ("febrile-neutropenia", "crs-icans", "neurologic-or-circulation",
+                                "bleeding")
 
 
 def test_a_missing_rule_fails_the_load() -> None:

@@ -22,51 +22,90 @@ def care(goals: str | None = None, age: float | None = None, **symptoms: object)
     return assess_care(RULES, facts, AS_OF)
 
 
+#: Everything that can exclude neutropenia besides the count itself: in remission, more than
+#: 14 days after chemotherapy, a count taken today (the assessment date), not expected to fall.
+EXCLUDING = {"disease_status": "remission", "days_since_chemotherapy": 30}
+
+
+def care_excluding(**symptoms: object) -> CareAssessment:
+    """Care for facts where only the count (and its trend) can keep neutropenia open."""
+    s = {"counts_date": AS_OF, "anc_expected_to_fall": False, **symptoms}
+    facts = Facts(symptoms=Symptoms(**s), **EXCLUDING)  # type: ignore[arg-type]
+    return assess_care(RULES, facts, AS_OF)
+
+
 def rules_fired(c: CareAssessment) -> dict[str, str]:
     return {a.rule: a.level for a in c.alerts}
 
 
-# --- febrile neutropenia ---------------------------------------------------------------------
+# --- fever: febrile neutropenia until a count taken today shows otherwise -------------------
 
 @pytest.mark.parametrize(("temp", "sustained", "anc", "fn"), [
-    (38.2, None, 300, True),  # duration unknown: not ruled out
-    (38.2, False, 300, False),
-    (38.2, True, 300, True),
-    (38.3, None, 300, True),
-    (38.3, False, 499, True),
-    (38.0, True, 300, True),  # 38.0 sustained over an hour is a fever
+    (38.0, None, 300, True),  # 38.0 °C with a low count: the duration is not waited on
+    (38.2, False, 300, True),  # a short low fever is still a call now (IDSA fever not needed)
+    (38.3, None, 499, True),
     (37.9, True, 300, False),
-    (38.3, None, 500, True),  # 500 is not below 500, but might be falling: not ruled out
-    (38.3, None, 1000, False),  # 1,000 or more rules neutropenia out
+    (38.3, None, 500, False),  # 500/µL today, not falling, in remission, day 30: excluded
     (38.3, None, None, True),  # unknown ANC: not ruled out
     (None, None, 100, False),
 ])
 def test_febrile_neutropenia_boundaries(temp: float | None, sustained: bool | None,
                                         anc: float | None, fn: bool) -> None:
-    c = care(temperature_c=temp, temperature_sustained_1h=sustained, anc_per_ul=anc)
+    c = care_excluding(temperature_c=temp, temperature_sustained_1h=sustained, anc_per_ul=anc)
     alert = c.alert("febrile-neutropenia")
     assert (alert is not None) is fn
     if alert is not None:
         assert alert.level == "emergency"
-        assert c.level == "emergency"
+    if temp is not None and temp >= 38.0:
+        assert c.level == "emergency"  # a fever is always a call now, FN or not
 
 
-@pytest.mark.parametrize(("anc", "falling", "fn", "variant"), [
-    (499, None, True, "confirmed"),
-    (500, True, True, "confirmed"),
-    (500, False, False, None),
-    (500, None, True, "not-ruled-out"),  # below 1,000 with the trend unknown
-    (999, True, True, "confirmed"),
-    (1000, True, False, None),  # 1,000 is not below 1,000
-    (1000, None, False, None),
+@pytest.mark.parametrize(("anc", "falling", "variant"), [
+    (499, False, "confirmed"),
+    (500, True, "confirmed"),
+    (1200, True, "confirmed"),  # IDSA 2010: expected to fall below 500, no 1,000 ceiling
+    (2500, True, "confirmed"),
+    (500, None, "not-ruled-out"),  # the trend is unknown
+    (5000, None, "not-ruled-out"),
+    (500, False, None),
+    (1000, False, None),
 ])
-def test_neutropenia_when_falling(anc: float, falling: bool | None, fn: bool,
-                                  variant: str | None) -> None:
-    c = care(temperature_c=38.5, anc_per_ul=anc, anc_expected_to_fall=falling)
+def test_neutropenia_expected_to_fall_has_no_ceiling(anc: float, falling: bool | None,
+                                                     variant: str | None) -> None:
+    c = care_excluding(temperature_c=38.5, anc_per_ul=anc, anc_expected_to_fall=falling)
     alert = c.alert("febrile-neutropenia")
-    assert (alert is not None) is fn
-    if alert is not None:
-        assert alert.variant == variant
+    assert (None if alert is None else alert.variant) == variant
+    if variant is None:  # excluded by today's count: still an emergency, as a fever
+        infection = c.alert("infection")
+        assert infection is not None and (infection.variant, infection.level) == ("fever", "emergency")
+
+
+def test_a_count_from_before_today_cannot_rule_neutropenia_out() -> None:
+    c = care_excluding(temperature_c=38.6, anc_per_ul=3000,
+                       counts_date=AS_OF - dt.timedelta(days=2))
+    alert = c.alert("febrile-neutropenia")
+    assert alert is not None and alert.level == "emergency"
+    assert "before today" in alert.clinician_text
+    assert "cannot show your neutrophils now" in alert.patient_text
+
+
+def test_days_7_to_14_after_chemotherapy_are_the_nadir() -> None:
+    facts = Facts(disease_status="remission", days_since_chemotherapy=9,
+                  symptoms=Symptoms(temperature_c=38.4, anc_per_ul=2000, counts_date=AS_OF,
+                                    anc_expected_to_fall=False))
+    alert = assess_care(RULES, facts, AS_OF).alert("febrile-neutropenia")
+    assert alert is not None
+    assert "day 9 after chemotherapy" in alert.clinician_text
+    assert "usually at their lowest" in alert.patient_text
+
+
+def test_active_leukemia_keeps_neutropenia_open_whatever_the_count() -> None:
+    facts = Facts(disease_status="relapsed", days_since_chemotherapy=60,
+                  symptoms=Symptoms(temperature_c=38.4, anc_per_ul=4000, counts_date=AS_OF,
+                                    anc_expected_to_fall=False))
+    alert = assess_care(RULES, facts, AS_OF).alert("febrile-neutropenia")
+    assert alert is not None and alert.variant == "not-ruled-out"
+    assert "functional neutropenia" in alert.clinician_text
 
 
 def test_clinician_line_shows_the_numbers_that_triggered_it() -> None:
@@ -76,7 +115,7 @@ def test_clinician_line_shows_the_numbers_that_triggered_it() -> None:
     assert alert.clinician_text.startswith("T 38.4 °C, ANC 300/µL -> febrile neutropenia (IDSA")
     assert [(t.fact, t.value) for t in alert.triggers] == [
         ("symptoms.temperature_c", 38.4), ("symptoms.anc_per_ul", 300)]
-    assert "Call your care team now, or go to the emergency department" in alert.patient_text
+    assert alert.patient_text.startswith("Call your care team now, or go to the emergency department.")
 
 
 def test_fever_with_unknown_anc_asks_for_it_and_says_so() -> None:
@@ -86,7 +125,7 @@ def test_fever_with_unknown_anc_asks_for_it_and_says_so() -> None:
     assert alert.variant == "not-ruled-out"
     assert alert.clinician_text.startswith("T 38.4 °C, ANC unknown -> febrile neutropenia not "
                                            "ruled out")
-    assert alert.needs == ("symptoms.anc_per_ul",)
+    assert alert.needs == ("symptoms.anc_per_ul", "days_since_chemotherapy")
 
 
 def test_sustained_fever_is_named_in_the_trigger() -> None:
@@ -95,7 +134,7 @@ def test_sustained_fever_is_named_in_the_trigger() -> None:
     alert = c.alert("febrile-neutropenia")
     assert alert is not None
     assert alert.clinician_text.startswith(
-        "T 38.1 °C for 1 h or more, ANC 800/µL and expected to fall -> febrile neutropenia")
+        "T 38.1 °C for 1 h or more, ANC 800/µL, expected to fall -> febrile neutropenia")
 
 
 def test_fahrenheit_and_si_counts_reach_the_same_alert() -> None:
@@ -108,26 +147,16 @@ def test_fahrenheit_and_si_counts_reach_the_same_alert() -> None:
 
 # --- infection -------------------------------------------------------------------------------
 
-def test_a_temperature_of_38_with_unknown_duration_is_not_waited_on() -> None:
-    c = care(temperature_c=38.0, anc_per_ul=300)
-    alert = c.alert("febrile-neutropenia")
-    assert alert is not None
-    assert (alert.variant, alert.level) == ("fever-duration-unknown", "emergency")
-    assert alert.needs == ("symptoms.temperature_sustained_1h",)
-    assert "38.0 °C (100.4 °F) or higher" in alert.patient_text
-    assert c.alert("infection") is None
-
-
-def test_a_short_low_fever_is_still_a_call_now_when_neutropenic() -> None:
-    c = care(temperature_c=38.2, temperature_sustained_1h=False, anc_per_ul=300)
-    assert c.alert("febrile-neutropenia") is None
+def test_a_temperature_alone_is_not_called_signs_of_infection() -> None:
+    c = care_excluding(temperature_c=38.4, anc_per_ul=3000)
     alert = c.alert("infection")
-    assert alert is not None
-    assert (alert.variant, alert.level) == ("neutropenia-not-ruled-out", "emergency")
+    assert alert is not None and (alert.variant, alert.level) == ("fever", "emergency")
+    assert "signs of an infection" not in alert.patient_text
+    assert "temperature of 38.0 °C (100.4 °F) or more" in alert.patient_text
 
 
 def test_infection_signs_without_neutropenia_are_same_day() -> None:
-    c = care(infection_signs=True, anc_per_ul=2500)
+    c = care_excluding(infection_signs=True, anc_per_ul=2500)
     assert rules_fired(c) == {"infection": "same-day"}
 
 
@@ -135,24 +164,7 @@ def test_infection_signs_with_unknown_anc_are_now() -> None:
     alert = care(infection_signs=True).alert("infection")
     assert alert is not None
     assert alert.level == "emergency"
-    assert alert.needs == ("symptoms.anc_per_ul",)
-
-
-def test_febrile_neutropenia_includes_infection_signs_instead_of_repeating_them() -> None:
-    c = care(temperature_c=38.6, anc_per_ul=200, infection_signs=True)
-    assert c.alert("infection") is None
-    alert = c.alert("febrile-neutropenia")
-    assert alert is not None
-    assert "signs of infection" in alert.clinician_text
-
-
-def test_nothing_known_means_no_alert_but_the_call_list_and_palliative_care() -> None:
-    c = care()
-    assert c.alerts == ()
-    assert c.level is None
-    assert c.call_right_away[0] == "Your temperature is 38.0 °C (100.4 °F) or higher."
-    assert c.palliative.id == "palliative-care"
-    assert c.mascc is None
+    assert alert.needs == ("symptoms.anc_per_ul", "days_since_chemotherapy")
 
 
 # --- counts ----------------------------------------------------------------------------------
@@ -195,8 +207,8 @@ def test_bleeding_is_now_at_any_platelet_count() -> None:
 
 @pytest.mark.parametrize(("score", "variant", "level"), [
     (0, None, None), (1, "mild", "next-visit"), (3, "mild", "next-visit"),
-    (4, "moderate", "next-visit"), (6, "moderate", "next-visit"), (7, "severe", "same-day"),
-    (10, "severe", "same-day"),
+    (4, "moderate", "same-day"), (6, "moderate", "same-day"), (7, "severe", "emergency"),
+    (10, "severe", "emergency"),
 ])
 def test_pain_by_severity(score: int, variant: str | None, level: str | None) -> None:
     alert = care(pain_score=score, platelets_per_ul=150_000).alert("pain")

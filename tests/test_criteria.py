@@ -90,8 +90,8 @@ def test_missing_lists_only_facts_that_keep_the_answer_open() -> None:
 
 
 def test_registry_is_closed_and_documented() -> None:
-    assert set(C.KINDS) == {"equals", "one-of", "compare", "includes", "includes-any", "is-true",
-                            "all", "any", "not", "not-ruled-out", "ref"}
+    assert set(C.KINDS) == {"equals", "one-of", "compare", "days-since", "includes",
+                            "includes-any", "is-true", "all", "any", "not", "not-ruled-out", "ref"}
     for kind, cls in C.KINDS.items():
         assert cls.kind == kind
         assert cls.__doc__ and len(cls.__doc__.strip()) > 20, kind

@@ -223,6 +223,37 @@ class Compare(_FactTest):
 
 
 @dataclass(frozen=True, slots=True)
+class DaysSince(_FactTest):
+    """Whole days from a date fact to the assessment date, compared with a number (e.g. blood
+    counts taken 1 day or more before the assessment: ``>= 1``). Unknown if the date is
+    unknown. A date after the assessment date counts as 0 days."""
+
+    kind: ClassVar[str] = "days-since"
+    op: str = ">="
+    value: float = 0.0
+    test: Callable[[float, float], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _FactTest.__post_init__(self)
+        object.__setattr__(self, "test", _OPS[self.op])
+
+    def evaluate(self, facts: Facts) -> Tri:
+        v = self.get(facts)
+        if v is None or facts.as_of is None:
+            return None
+        days = max((facts.as_of - v).days, 0)  # type: ignore[operator]
+        return self.test(float(days), self.value)
+
+    def emit(self, code: Emitter) -> str:
+        v = code.fact(self.fact)
+        return code.temp(f"None if {v} is None or facts.as_of is None else "
+                         f"max((facts.as_of - {v}).days, 0) {self.op} {float(self.value)!r}")
+
+    def describe(self) -> str:
+        return f"{self.fact} {_OP_WORDS[self.op]} {show_value(float(self.value))} days before the assessment"
+
+
+@dataclass(frozen=True, slots=True)
 class Includes(_FactTest):
     """A list fact contains this value (e.g. relapse sites include the CNS). A list that is
     present is complete, so a value not in it is false; an absent list is unknown."""
@@ -492,6 +523,6 @@ def _missing_from(parts: Sequence[Criterion], facts: Facts) -> list[str]:
 #: The closed registry of criterion kinds, by the name used in the YAML ``kind`` key.
 KINDS: Mapping[str, type[Criterion]] = {
     cls.kind: cls
-    for cls in (Equals, OneOf, Compare, Includes, IncludesAny, IsTrue, All, Any, Not,
+    for cls in (Equals, OneOf, Compare, DaysSince, Includes, IncludesAny, IsTrue, All, Any, Not,
                 NotRuledOut, Ref)
 }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from allnav.assessment import (
     Assessment,
@@ -162,6 +163,9 @@ def assess(
     when = as_of or facts.as_of
     if when is None:
         raise ValueError("assess() needs as_of: pass the date, or set facts.as_of")
+    if facts.as_of != when:
+        # Date criteria (how old the blood counts are) count days to the assessment date.
+        facts = replace(facts, as_of=when)
     named = evaluate_criteria(pathway, facts)
     memo: dict[str, tuple[str, ...]] = {}
     results = tuple([assess_option(o, facts, named, memo) for o in pathway.options])

@@ -125,6 +125,22 @@ _SPECS: tuple[FieldSpec, ...] = (
               example="cure"),
     FieldSpec("as_of", "date", "Date the assessment is for (default: today).",
               "Date of the assessment", example="2026-11-29"),
+    # Dates that matter for emergencies: counts fall 7-14 days after chemotherapy (the nadir),
+    # and CAR-T cells or blinatumomab can cause CRS and neurotoxicity (ICANS).
+    FieldSpec("days_since_chemotherapy", "number",
+              "Days since the last dose of cytotoxic chemotherapy (0 = today).",
+              "How many days ago was the last chemotherapy?", minimum=0, maximum=365,
+              unit="days", example=8),
+    FieldSpec("days_since_car_t_infusion", "number",
+              "Days since the CAR-T cell infusion (0 = the day of infusion).",
+              "How many days ago were the CAR-T cells given?", minimum=0, maximum=3650,
+              unit="days", example=5),
+    FieldSpec("on_blinatumomab", "boolean",
+              "Receiving blinatumomab now, or within the last 7 days.",
+              "Is the patient getting blinatumomab now (or in the last 7 days)?", example=False),
+    FieldSpec("in_hospice", "boolean",
+              "Enrolled in hospice care: the hospice team is the first call for every problem.",
+              "Is the patient in hospice care?", example=False),
     # Symptoms and counts: flat v1 values in the units named here.
     FieldSpec("symptoms.temperature_c", "number", "Highest oral temperature.",
               "What is the temperature now?", minimum=30, maximum=44, unit="°C",
@@ -138,6 +154,10 @@ _SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("symptoms.anc_expected_to_fall", "boolean",
               "The ANC is expected to fall below 500/µL within 48 hours (e.g. after chemotherapy).",
               "Is the neutrophil count expected to fall?", example=False),
+    FieldSpec("symptoms.counts_date", "date",
+              "Date the blood counts given here were taken (ANC, hemoglobin, platelets). A "
+              "count from before today cannot rule out neutropenia now.",
+              "When were these blood counts taken?", example="2026-11-29"),
     FieldSpec("symptoms.hemoglobin_g_dl", "number", "Hemoglobin.", "What is the hemoglobin?",
               minimum=1, maximum=25, unit="g/dL", example=9.5),
     FieldSpec("symptoms.platelets_per_ul", "number", "Platelet count.",
@@ -161,6 +181,11 @@ _SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("symptoms.breathlessness", "boolean",
               "Short of breath at rest or with light activity.",
               "Is there shortness of breath?", example=False),
+    FieldSpec("symptoms.neurologic_changes", "boolean",
+              "New confusion, trouble speaking, writing or staying awake, a seizure, or new "
+              "weakness.",
+              "Is there new confusion, trouble speaking or writing, sleepiness, a seizure or "
+              "weakness?", example=False),
     # MASCC risk index inputs (Klastersky 2000), asked at the onset of febrile neutropenia.
     FieldSpec("symptoms.burden_of_illness", "choice",
               "How unwell the person is with the febrile illness (MASCC 'burden of illness'): "
@@ -231,6 +256,7 @@ class Symptoms:
     temperature_sustained_1h: bool | None = None
     anc_per_ul: float | None = None
     anc_expected_to_fall: bool | None = None
+    counts_date: dt.date | None = None
     hemoglobin_g_dl: float | None = None
     platelets_per_ul: float | None = None
     pain_score: int | None = None
@@ -241,6 +267,7 @@ class Symptoms:
     infection_signs: bool | None = None
     bleeding: bool | None = None
     breathlessness: bool | None = None
+    neurologic_changes: bool | None = None
     burden_of_illness: str | None = None
     systolic_bp_mmhg: float | None = None
     copd: bool | None = None
@@ -274,6 +301,10 @@ class Facts:
     donor_available: bool | None = None
     goals: str | None = None
     as_of: dt.date | None = None
+    days_since_chemotherapy: float | None = None
+    days_since_car_t_infusion: float | None = None
+    on_blinatumomab: bool | None = None
+    in_hospice: bool | None = None
     symptoms: Symptoms = field(default_factory=Symptoms)
     #: Provenance by dotted fact name; empty for facts typed in by hand.
     sources: Mapping[str, FactSource] = field(default_factory=dict)

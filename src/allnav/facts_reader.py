@@ -203,6 +203,15 @@ def read_facts(data: object, *, default_as_of: dt.date | None = None) -> tuple[F
     if top.get("as_of") is None:
         top["as_of"] = default_as_of
     facts = Facts(symptoms=Symptoms(**symptoms), **top)
+    counted = facts.symptoms.counts_date
+    if counted is not None and facts.as_of is not None and counted > facts.as_of:
+        # A count "from the future" is a typing error, and a silent one would make an
+        # out-of-date count look current.
+        raise InputError([Problem(
+            "date", ("symptoms", "counts_date"),
+            f"{counted.isoformat()} is after the assessment date {facts.as_of.isoformat()}; "
+            "give the date the blood was taken (today or earlier)",
+        )])
     return facts, tuple(consistency_warnings(facts))
 
 

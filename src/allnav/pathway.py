@@ -54,6 +54,8 @@ OPTION_IDS: tuple[str, ...] = (
     "hospice-care",
     "goals-of-care-conversation",
     "febrile-neutropenia-emergency",
+    "crs-icans-emergency",
+    "neurologic-or-circulation-emergency",
     "transfusion-support",
     "pain-management",
     "nausea-appetite-support",
@@ -304,7 +306,8 @@ class _Builder:
     def fact_test(self, kind: str, node: Mapping[str, Any], loc: Loc) -> C.Criterion | None:
         chk = self.chk
         keys = {"equals": ("value",), "one-of": ("values",), "compare": ("op", "value"),
-                "includes": ("value",), "includes-any": ("values",), "is-true": ()}[kind]
+                "days-since": ("op", "value"), "includes": ("value",),
+                "includes-any": ("values",), "is-true": ()}[kind]
         m = chk.mapping(node, loc, ("kind", "fact", *keys))
         if m is None:
             return None
@@ -316,6 +319,7 @@ class _Builder:
             return None
         expected = {
             "equals": ("choice",), "one-of": ("choice",), "compare": ("number", "integer"),
+            "days-since": ("date",),
             "includes": ("choice-list", "text-list"), "includes-any": ("choice-list", "text-list"),
             "is-true": ("boolean",),
         }[kind]
@@ -351,6 +355,16 @@ class _Builder:
             values = tuple(str(v) for v in vs)
             return C.OneOf(fact=name, values=values) if kind == "one-of" else C.IncludesAny(
                 fact=name, values=values)
+        if kind == "days-since":
+            op = m.get("op")
+            if op not in (">=", ">", "<=", "<"):
+                chk.error((*loc, "op"), "must be one of >=, >, <=, <")
+                return None
+            days = chk.number(m, "value", loc)
+            if days is None or not 0 <= days <= 36_500:
+                chk.error((*loc, "value"), "must be a number of days from 0 to 36500")
+                return None
+            return C.DaysSince(fact=name, op=str(op), value=days)
         if kind == "compare":
             op = m.get("op")
             if op not in (">=", ">", "<=", "<"):

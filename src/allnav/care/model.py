@@ -21,6 +21,12 @@ LEVEL_WORDS: dict[Level, str] = {
     "same-day": "Today: call your care team today",
     "next-visit": "Next visit: talk about it at your next visit",
 }
+#: The same for someone in hospice care: the hospice team is the first call for everything.
+HOSPICE_LEVEL_WORDS: dict[Level, str] = {
+    "emergency": "Now: call your hospice team now",
+    "same-day": "Today: call your hospice team today",
+    "next-visit": "Next visit: tell your hospice team at their next visit",
+}
 
 MasccBand = Literal["low", "high", "undetermined"]
 
@@ -52,6 +58,12 @@ class Alert:
     evidence: tuple[str, ...]
     #: Unknown facts that would make this alert more precise.
     needs: tuple[str, ...] = ()
+    #: For an emergency: what to do now, in one plain sentence, and why, in one more. The
+    #: same sentences as the pathway option's urgent text (``option``), so the page, the PDF
+    #: and the EHR card say the same thing.
+    do_now: str | None = None
+    why: str | None = None
+    option: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +130,19 @@ class CareAssessment:
     palliative: Guidance
     hospice: Guidance | None
     issues: tuple[Problem, ...] = ()
+    #: In hospice care: every alert points to the hospice team first.
+    in_hospice: bool = False
+
+    @property
+    def level_words(self) -> dict[Level, str]:
+        """What each level asks the patient to do, for this patient (hospice or not)."""
+        return HOSPICE_LEVEL_WORDS if self.in_hospice else LEVEL_WORDS
+
+    @property
+    def call_heading(self) -> str:
+        """The line above the "call right away" list."""
+        who = "your hospice team" if self.in_hospice else "your care team"
+        return f"Call {who} right away, day or night, if:"
 
     @property
     def level(self) -> Level | None:

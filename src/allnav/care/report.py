@@ -6,10 +6,11 @@ Pure string building, shared by the terminal, Markdown and JSON outputs of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from allnav.care.model import LEVEL_WORDS, Alert, CareAssessment, Guidance, Level, MasccResult
+from allnav.care.model import Alert, CareAssessment, Guidance, Level, MasccResult
 from allnav.evidence import EvidenceRegistry
 from allnav.facts import FIELDS
 
@@ -47,6 +48,25 @@ def sources_text(ids: tuple[str, ...], evidence: EvidenceRegistry) -> str:
     return "; ".join(parts)
 
 
+def alert_patient_text(a: Alert) -> str:
+    """What the patient reads for an alert (for an emergency it starts with what to do now
+    and why, in the same words as the EHR card)."""
+    return a.patient_text
+
+
+def call_title(care: CareAssessment) -> str:
+    """The title of the "when to call right away" list."""
+    who = "your hospice team" if care.in_hospice else "your care team"
+    return f"When to call {who} right away"
+
+
+def cannot_reach(care: CareAssessment) -> str:
+    """The last line of that list: where to go when the team cannot be reached."""
+    if care.in_hospice:
+        return "If you cannot reach them and minutes count (heavy bleeding, a seizure, trouble breathing), call 911."
+    return "If you cannot reach them, go to the emergency department."
+
+
 def mascc_lines(m: MasccResult) -> tuple[str, ...]:
     """The MASCC score or range, item by item, with the statement that it does not lower risk."""
     if m.minimum == m.maximum:
@@ -82,16 +102,16 @@ def care_sections(care: CareAssessment, evidence: EvidenceRegistry) -> tuple[Sec
     out: list[Section] = []
     if care.alerts:
         out.append(Section("Right now", tuple(
-            f"{LEVEL_LABELS[a.level]} - {a.title}. {a.patient_text}" for a in care.alerts),
+            f"{LEVEL_LABELS[a.level]} - {a.title}. {alert_patient_text(a)}" for a in care.alerts),
             "patient", urgent=care.level == "emergency"))
     else:
         out.append(Section("Right now", (
             "Nothing in the information given needs a call now. If anything on the list "
             "below happens, call your care team right away.",), "patient"))
-    out.append(Section("When to call your care team right away", (
-        "Call your care team right away, day or night, if:",
+    out.append(Section(call_title(care), (
+        care.call_heading,
         *(f"- {line}" for line in care.call_right_away),
-        "If you cannot reach them, go to the emergency department.",
+        cannot_reach(care),
     ), "patient"))
     if care.alerts:
         out.append(Section("For the care team: alerts and the values behind them", tuple(
@@ -132,16 +152,20 @@ def _evidence_ref(evidence: EvidenceRegistry, evidence_id: str) -> dict[str, Any
             "verification": item.verification}
 
 
-def _alert_dict(a: Alert, evidence: EvidenceRegistry) -> dict[str, Any]:
+def _alert_dict(a: Alert, evidence: EvidenceRegistry,
+                level_words: Mapping[Level, str]) -> dict[str, Any]:
     return {
         "rule": a.rule,
         "variant": a.variant,
         "level": a.level,
-        "level_text": LEVEL_WORDS[a.level],
+        "level_text": level_words[a.level],
         "title": a.title,
         "triggers": [{"fact": t.fact, "value": t.value, "shown": t.shown}
                      for t in a.triggers],
         "patient_text": a.patient_text,
+        "do_now": a.do_now,
+        "why": a.why,
+        "option": a.option,
         "clinician_text": a.clinician_text,
         "needs": list(a.needs),
         "evidence": [_evidence_ref(evidence, e) for e in a.evidence],
@@ -175,7 +199,8 @@ def care_to_dict(care: CareAssessment, evidence: EvidenceRegistry) -> dict[str, 
         "rules": {"version": care.rules_version,
                   "last_reviewed": care.rules_last_reviewed.isoformat()},
         "level": care.level,
-        "alerts": [_alert_dict(a, evidence) for a in care.alerts],
+        "alerts": [_alert_dict(a, evidence, care.level_words) for a in care.alerts],
+        "in_hospice": care.in_hospice,
         "call_right_away": list(care.call_right_away),
         "mascc": None if care.mascc is None else _mascc_dict(care.mascc, evidence),
         "palliative": _guidance_dict(care.palliative, evidence),

@@ -31,6 +31,7 @@ import yaml
 from allnav.care.model import LEVELS, Level
 from allnav.evidence import EvidenceRegistry, load_evidence
 from allnav.facts import FIELDS
+from allnav.pathway import Pathway, load_pathway
 from allnav.problems import KnowledgeError, Loc
 from allnav.schema import Checker
 
@@ -44,7 +45,6 @@ THRESHOLD_FACTS: Mapping[str, str] = MappingProxyType({
     "fever_single": "symptoms.temperature_c",
     "fever_sustained": "symptoms.temperature_c",
     "neutropenia": "symptoms.anc_per_ul",
-    "neutropenia_if_falling": "symptoms.anc_per_ul",
     "red_cells": "symptoms.hemoglobin_g_dl",
     "platelets": "symptoms.platelets_per_ul",
     "nsaid_platelets": "symptoms.platelets_per_ul",
@@ -55,8 +55,10 @@ THRESHOLD_FACTS: Mapping[str, str] = MappingProxyType({
 
 #: Every rule, in output order within a level, with its variants and optional extras.
 RULES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType({
-    "febrile-neutropenia": (("confirmed", "not-ruled-out", "fever-duration-unknown"), ()),
-    "infection": (("neutropenia-not-ruled-out", "neutrophils-not-low"), ()),
+    "febrile-neutropenia": (("confirmed", "not-ruled-out"), ("counts-out-of-date", "chemo-nadir")),
+    "crs-icans": (("car-t", "blinatumomab"), ()),
+    "neurologic-or-circulation": (("neurologic", "low-blood-pressure"), ()),
+    "infection": (("fever", "neutropenia-not-ruled-out", "neutrophils-not-low"), ()),
     "bleeding": (("bleeding",), ()),
     "platelets": (("at-or-below-threshold",), ()),
     "red-cells": (("hemoglobin-low", "breathless", "fatigue"), ()),
@@ -67,7 +69,7 @@ RULES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = MappingProxyType(
 })
 
 #: Rules whose every variant must be an emergency: a knowledge edit cannot downgrade them.
-ALWAYS_EMERGENCY = ("febrile-neutropenia",)
+ALWAYS_EMERGENCY = ("febrile-neutropenia", "crs-icans", "neurologic-or-circulation", "bleeding")
 
 _BURDEN = FIELDS["symptoms.burden_of_illness"].choices
 #: The published maximum of the MASCC index (Klastersky 2000); the points must add up to it.
@@ -112,20 +114,40 @@ class Extra:
 
 
 @dataclass(frozen=True, slots=True)
+class HospiceText:
+    """What a rule tells someone in hospice care: call the hospice team first (``{when}`` is
+    now / today / at their next visit, by level), with 911 only where minutes count."""
+
+    do_now: str
+    why: str
+
+    def for_level(self, level: Level) -> tuple[str, str]:
+        when = {"emergency": "now", "same-day": "today", "next-visit": "at their next visit"}
+        return self.do_now.replace("{when}", when[level]), self.why
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     title: str
     evidence: tuple[str, ...]
     variants: Mapping[str, Variant]
     extras: Mapping[str, Extra]
+    hospice: HospiceText
+    #: The pathway option whose urgency this rule's emergencies are; its urgent text is the
+    #: "do now" and "why" of the alert.
+    option: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CallItem:
-    """One line of the patient's "when to call your care team right away" list."""
+    """One line of the patient's "when to call your care team right away" list. ``when`` is
+    the pathway criterion the line describes: when the facts already meet it, the line is
+    not shown (an alert says what to do now instead)."""
 
     text: str
     rule: str
+    when: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +198,9 @@ class CareRules:
     palliative: GuidanceText
     hospice: GuidanceText
     evidence: EvidenceRegistry
+    #: The pathway whose named criteria decide every emergency (one source of truth: the
+    #: engine's urgent options and these alerts read the same compiled criteria).
+    pathway: Pathway
 
     def review_due(self) -> dt.date:
         return self.last_reviewed + dt.timedelta(days=self.review_interval_days)
@@ -229,19 +254,25 @@ def default_care_path() -> Path:
 _CACHE: dict[tuple[Path, Path], CareRules] = {}
 
 
-def load_care_rules(path: Path | None = None, evidence_path: Path | None = None) -> CareRules:
+def load_care_rules(path: Path | None = None, evidence_path: Path | None = None,
+                    pathway_path: Path | None = None) -> CareRules:
     """Load, validate and freeze ``care.yaml`` and its evidence. Cached per file pair.
 
-    Raises :class:`KnowledgeError` listing every problem with its path.
+    The pathway is ``pathway.yaml`` beside the care file when there is one, else the
+    packaged pathway. Raises :class:`KnowledgeError` listing every problem with its path.
     """
     path = (path or default_care_path()).resolve()
     ev_path = (evidence_path or path.with_name("evidence.yaml")).resolve()
+    if pathway_path is None:
+        beside = path.with_name("pathway.yaml")
+        pathway_path = beside if beside.exists() else None
     key = (path, ev_path)
     if key not in _CACHE:
         evidence = load_evidence(ev_path)
+        pathway = load_pathway(pathway_path)
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         chk = Checker()
-        rules = parse_care_rules(data, evidence, chk)
+        rules = parse_care_rules(data, evidence, chk, pathway)
         if chk.errors or rules is None:
             raise KnowledgeError(path.name, chk.errors)
         _CACHE[key] = rules
@@ -266,6 +297,7 @@ class _Texts:
     def __init__(self, chk: Checker, thresholds: Mapping[str, Threshold]) -> None:
         self.chk = chk
         self.values = {t.id: t.shown() for t in thresholds.values()}
+        self.values["when"] = "{when}"  # filled per triage level (HospiceText.for_level)
 
     def text(self, node: Mapping[str, Any], key: str, loc: Loc) -> str:
         raw = self.chk.text(node, key, loc)
@@ -348,7 +380,7 @@ def _level(chk: Checker, node: Mapping[str, Any], loc: Loc) -> Level:
 
 
 def _rules(chk: Checker, root: Mapping[str, Any], evidence: EvidenceRegistry,
-           texts: _Texts) -> dict[str, Rule]:
+           texts: _Texts, pathway: Pathway) -> dict[str, Rule]:
     out: dict[str, Rule] = {}
     nodes = root.get("rules")
     if not isinstance(nodes, list):
@@ -356,7 +388,8 @@ def _rules(chk: Checker, root: Mapping[str, Any], evidence: EvidenceRegistry,
         return out
     for i, node in enumerate(nodes):
         loc: Loc = ("rules", i)
-        m = chk.mapping(node, loc, ("id", "title", "evidence", "variants"), ("extras",))
+        m = chk.mapping(node, loc, ("id", "title", "evidence", "variants", "hospice"),
+                        ("extras", "option"))
         if m is None:
             continue
         rid = chk.text(m, "id", loc)
@@ -391,8 +424,19 @@ def _rules(chk: Checker, root: Mapping[str, Any], evidence: EvidenceRegistry,
                 if e is not None:
                     extras[name] = Extra(texts.text(e, "patient", eloc),
                                          texts.text(e, "clinician", eloc))
+        option = chk.text(m, "option", loc, required=False) or None
+        if option is not None:
+            found = next((o for o in pathway.options if o.id == option), None)
+            if found is None or found.urgent_when is None:
+                chk.error((*loc, "option"), f"'{option}' is not a pathway option with an "
+                          "urgent_when: a rule's emergencies must be the pathway's")
+        hloc = (*loc, "hospice")
+        hm = chk.mapping(m.get("hospice"), hloc, ("do_now", "why")) or {}
+        hospice = HospiceText(texts.text(hm, "do_now", hloc), texts.text(hm, "why", hloc))
+        if hm and "hospice" not in hospice.do_now:
+            chk.error((*hloc, "do_now"), "must point to the hospice team first")
         out[rid] = Rule(rid, chk.text(m, "title", loc), _evidence(chk, m, loc, evidence),
-                        MappingProxyType(variants), MappingProxyType(extras))
+                        MappingProxyType(variants), MappingProxyType(extras), hospice, option)
     for rid in RULES:
         if rid not in out:
             chk.error(("rules",), f"rule '{rid}' is missing")
@@ -469,8 +513,11 @@ def _guidance(chk: Checker, root: Mapping[str, Any], key: str, evidence: Evidenc
                         _evidence(chk, m, loc, evidence) if m else ())
 
 
-def parse_care_rules(data: object, evidence: EvidenceRegistry, chk: Checker) -> CareRules | None:
-    """Validate a parsed ``care.yaml`` against the evidence; problems go to ``chk``."""
+def parse_care_rules(data: object, evidence: EvidenceRegistry, chk: Checker,
+                     pathway: Pathway | None = None) -> CareRules | None:
+    """Validate a parsed ``care.yaml`` against the evidence and the pathway (the packaged one
+    by default); problems go to ``chk``."""
+    pathway = pathway or load_pathway()
     root = chk.mapping(data, ("care",), (
         "schema_version", "id", "version", "last_reviewed", "review_interval_days",
         "reviewed_by", "thresholds", "rules", "call_right_away", "mascc", "palliative",
@@ -481,7 +528,7 @@ def parse_care_rules(data: object, evidence: EvidenceRegistry, chk: Checker) -> 
         chk.error(("schema_version",), "must be 1")
     thresholds = _thresholds(chk, root, evidence)
     texts = _Texts(chk, thresholds)
-    rules = _rules(chk, root, evidence, texts)
+    rules = _rules(chk, root, evidence, texts, pathway)
     calls: list[CallItem] = []
     nodes = root.get("call_right_away")
     if not isinstance(nodes, list) or not nodes:
@@ -489,13 +536,17 @@ def parse_care_rules(data: object, evidence: EvidenceRegistry, chk: Checker) -> 
         nodes = []
     for i, node in enumerate(nodes):
         loc: Loc = ("call_right_away", i)
-        m = chk.mapping(node, loc, ("text", "rule"))
+        m = chk.mapping(node, loc, ("text", "rule"), ("when",))
         if m is None:
             continue
         rule = chk.text(m, "rule", loc)
         if rule not in RULES:
             chk.error((*loc, "rule"), f"unknown rule '{rule}'{did_you_mean(rule, RULES)}")
-        calls.append(CallItem(texts.text(m, "text", loc), rule))
+        when = chk.text(m, "when", loc, required=False) or None
+        if when is not None and when not in pathway.criteria:
+            chk.error((*loc, "when"), f"unknown pathway criterion '{when}'"
+                      f"{did_you_mean(when, pathway.criteria)}")
+        calls.append(CallItem(texts.text(m, "text", loc), rule, when))
     mascc = _mascc(chk, root, evidence)
     palliative = _guidance(chk, root, "palliative", evidence, texts)
     hospice = _guidance(chk, root, "hospice", evidence, texts)
@@ -508,5 +559,5 @@ def parse_care_rules(data: object, evidence: EvidenceRegistry, chk: Checker) -> 
         review_interval_days=int(interval or 365), reviewed_by=chk.text(root, "reviewed_by", ()),
         thresholds=MappingProxyType(thresholds), rules=MappingProxyType(rules),
         call_right_away=tuple(calls), mascc=mascc, palliative=palliative, hospice=hospice,
-        evidence=evidence,
+        evidence=evidence, pathway=pathway,
     )

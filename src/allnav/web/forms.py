@@ -24,7 +24,7 @@ from allnav.facts import FIELDS, Facts
 from allnav.facts_reader import read_facts
 from allnav.problems import InputError, Problem
 
-Widget = Literal["radio", "number", "checkboxes", "text"]
+Widget = Literal["radio", "number", "checkboxes", "text", "date"]
 UNKNOWN = "unknown"
 #: The "None of these" box of a checkbox list (only where "none" is a real answer).
 NONE = "none"
@@ -86,6 +86,35 @@ def _bool(name: str, label: str, hint: str = "") -> FormField:
 
 
 SECTIONS: tuple[FormSection, ...] = (
+    # The emergency questions come first: a fever, CRS/ICANS after CAR-T or blinatumomab,
+    # bleeding and new neurological signs must be seen whatever else is answered.
+    FormSection("today", "How you feel today", "These answers help us tell you when to call your care team.", (
+        FormField("symptoms.temperature_c", "What is your temperature now?", "number",
+                  "Leave it empty if you have not taken it.", units=(_C, _F),
+                  short="temperature"),
+        _bool("symptoms.infection_signs", "Do you have chills or shaking, a new cough, burning when you pee, "
+              "or red, sore skin or a sore line site?"),
+        _bool("symptoms.bleeding", "Are you bleeding, or do you have a lot of new bruises?"),
+        _bool("symptoms.neurologic_changes", "Are you newly confused, or having trouble speaking, writing "
+              "or staying awake, a seizure, or new weakness?"),
+        _bool("symptoms.breathlessness", "Are you short of breath?"),
+        FormField("symptoms.systolic_bp_mmhg", "If you measured it: the top number of your blood pressure",
+                  "number", "In mmHg, like 120. " + _EMPTY_HINT),
+        FormField("symptoms.pain_score", "How bad is your pain, from 0 (none) to 10 (worst)?", "number",
+                  _EMPTY_HINT),
+        _bool("symptoms.localized_bone_pain", "Is the pain in one bone or one spot?"),
+        _bool("symptoms.nausea", "Do you feel sick to your stomach, or are you throwing up?"),
+        _bool("symptoms.appetite_loss", "Have you lost your appetite or lost weight?"),
+        _bool("symptoms.fatigue", "Does tiredness stop you from doing daily things?"),
+    )),
+    FormSection("recent", "Recent treatment", "Some treatments change what a fever or other symptom means.", (
+        FormField("days_since_chemotherapy", "How many days ago was your last chemotherapy?", "number",
+                  "Write 0 if it was today. " + _EMPTY_HINT),
+        FormField("days_since_car_t_infusion", "If you had CAR-T cells: how many days ago?", "number",
+                  "Write 0 if it was today. " + _EMPTY_HINT),
+        _bool("on_blinatumomab", "Are you getting blinatumomab (Blincyto) now, or did you in the last 7 days?"),
+        _bool("in_hospice", "Are you in hospice care?"),
+    )),
     FormSection("where", "Where things stand", "", (
         FormField("disease_status", "Did the leukemia come back, or did it never go away?", "radio",
                   choices=(Choice("relapsed", "It went away, then came back"),
@@ -131,21 +160,6 @@ SECTIONS: tuple[FormSection, ...] = (
                    Choice("comfort", "Being comfortable and feeling as well as I can"),
                    Choice("unsure", "I'm not sure yet"))),
     )),
-    FormSection("today", "How you feel today", "These answers help us tell you when to call your care team.", (
-        FormField("symptoms.temperature_c", "What is your temperature now?", "number",
-                  "Leave it empty if you have not taken it.", units=(_C, _F),
-                  short="temperature"),
-        _bool("symptoms.infection_signs", "Do you have chills or shaking, a new cough, burning when you pee, "
-              "or red, sore skin or a sore line site?"),
-        _bool("symptoms.bleeding", "Are you bleeding, or do you have a lot of new bruises?"),
-        _bool("symptoms.breathlessness", "Are you short of breath?"),
-        FormField("symptoms.pain_score", "How bad is your pain, from 0 (none) to 10 (worst)?", "number",
-                  _EMPTY_HINT),
-        _bool("symptoms.localized_bone_pain", "Is the pain in one bone or one spot?"),
-        _bool("symptoms.nausea", "Do you feel sick to your stomach, or are you throwing up?"),
-        _bool("symptoms.appetite_loss", "Have you lost your appetite or lost weight?"),
-        _bool("symptoms.fatigue", "Does tiredness stop you from doing daily things?"),
-    )),
     FormSection("tests", "More detail: test results", "From your care team or your test reports. "
                 "Skip any you don't know.", (
         FormField("cd19", "Do the leukemia cells carry CD19?", "radio", choices=_yes_no()),
@@ -177,6 +191,8 @@ SECTIONS: tuple[FormSection, ...] = (
                   units=(_PER_UL, _PER_L), short="neutrophil count"),
         _bool("symptoms.anc_expected_to_fall", "Has your care team said your neutrophils will drop "
               "in the next 2 days?"),
+        FormField("symptoms.counts_date", "When was this blood test taken?", "date",
+                  "A count from before today cannot show your neutrophils now."),
         FormField("symptoms.hemoglobin_g_dl", "Hemoglobin", "number", _EMPTY_HINT,
                   units=(Choice("g/dL", "g/dL (like 9.5)"), Choice("g/L", "g/L (like 95)")),
                   short="hemoglobin"),
@@ -190,8 +206,6 @@ SECTIONS: tuple[FormSection, ...] = (
         FormField("symptoms.burden_of_illness", "How sick do you feel with this fever?", "radio",
                   choices=(Choice("none-or-mild", "Not sick, or a little sick"),
                            Choice("moderate", "Quite sick"), Choice("severe", "Very sick"))),
-        FormField("symptoms.systolic_bp_mmhg", "Top number of your blood pressure", "number",
-                  "In mmHg, like 120. " + _EMPTY_HINT),
         _bool("symptoms.copd", "Do you have COPD (a long-term lung disease)?"),
         _bool("symptoms.prior_fungal_infection", "Have you had a fungal infection before?"),
         _bool("symptoms.dehydration_needing_iv", "Do you need fluids through a vein because you are "
@@ -226,11 +240,16 @@ def _parse_number(text: str) -> float | None:
 
 @dataclass(frozen=True)
 class FormResult:
-    """What a form submission gave: facts (or ``None``), warnings, and problems by field."""
+    """What a form submission gave: facts (or ``None``), warnings, and problems by field.
+
+    ``partial`` holds, when some answers have problems, the facts from the answers that
+    read cleanly: an emergency among them (a fever) is shown on the page that asks to fix
+    the others, never hidden by a mistake elsewhere."""
 
     facts: Facts | None
     warnings: tuple[Problem, ...]
     problems: tuple[Problem, ...]
+    partial: Facts | None = None
 
     def field_errors(self) -> dict[str, list[str]]:
         """Friendly messages by input name, for the patient view."""
@@ -330,6 +349,8 @@ def form_to_data(form: Mapping[str, Sequence[str]]) -> tuple[dict[str, object], 
                 put(f.name, {"yes": "positive", "no": "negative"}.get(raw, raw))
             else:
                 put(f.name, raw)
+        elif f.widget == "date":
+            put(f.name, raw)  # the reader checks it is a date (YYYY-MM-DD)
         elif f.widget == "text":
             items = [x.strip() for x in re.split(r"[,;\s]+", raw) if x.strip()]
             put(f.name, [] if [x.lower() for x in items] == [NONE] else items)
@@ -364,10 +385,25 @@ def read_form(form: Mapping[str, Sequence[str]], today: dt.date) -> FormResult:
     try:
         facts, warnings = read_facts(data, default_as_of=today)
     except InputError as e:
-        return FormResult(None, (), (*problems, *e.problems))
+        found = (*problems, *e.problems)
+        return FormResult(None, (), found, partial_facts(data, found, today))
     if problems:
-        return FormResult(None, (), tuple(problems))
+        return FormResult(None, (), tuple(problems), facts)
     return FormResult(facts, warnings, ())
+
+
+def partial_facts(data: Mapping[str, object], problems: Sequence[Problem],
+                  today: dt.date) -> Facts | None:
+    """The facts from the answers without problems (``None`` if even those do not read)."""
+    bad = {field_of(p) for p in problems}
+    clean: dict[str, object] = {k: v for k, v in data.items() if k != "symptoms" and k not in bad}
+    symptoms = data.get("symptoms")
+    if isinstance(symptoms, Mapping):
+        clean["symptoms"] = {k: v for k, v in symptoms.items() if f"symptoms.{k}" not in bad}
+    try:
+        return read_facts(clean, default_as_of=today)[0]
+    except InputError:
+        return None
 
 
 _REVERSE = {"cd19": {"positive": "yes", "negative": "no"}, "cd22": {"positive": "yes", "negative": "no"},

@@ -36,7 +36,14 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from allnav.care import load_care_rules
 from allnav.care.model import LEVEL_WORDS
-from allnav.care.report import LEVEL_LABELS, mascc_lines, sources_text
+from allnav.care.report import (
+    LEVEL_LABELS,
+    alert_patient_text,
+    call_title,
+    cannot_reach,
+    mascc_lines,
+    sources_text,
+)
 from allnav.facts import FIELDS, Facts
 from allnav.facts_reader import parse_text, read_facts
 from allnav.interop.fhir import read_fhir_input
@@ -59,7 +66,7 @@ from allnav.web.forms import (
     read_form,
 )
 from allnav.web.topics import Topics, load_topics
-from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, build_report
+from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report
 
 log = logging.getLogger("allnav.web")
 
@@ -141,6 +148,10 @@ def _zip_situations(results: Sequence[Any], pathway: Pathway) -> list[tuple[Any,
     return list(zip(results, pathway.situations, strict=True))
 
 
+#: The temperature the one-tap "I have a fever now" entry stands for: the lowest that is a
+#: fever for triage (crit.any_fever), so the advice is the pathway's own for any fever.
+FEVER_NOW_C = 38.0
+
 ENV = Environment(loader=PackageLoader("allnav.web", "templates"),
                   autoescape=select_autoescape(default=True, default_for_string=True),
                   trim_blocks=True, lstrip_blocks=True)
@@ -153,6 +164,7 @@ ENV.globals.update(
     DISCLAIMER=DISCLAIMER, PRIVACY_NOTE=PRIVACY_NOTE, TALK_NOTE=TALK_NOTE,
     STATUS_WORDS=STATUS_WORDS, SHORT_STATUS=SHORT_STATUS, CATEGORIES=CATEGORIES, FIELDS=FIELDS, SECTIONS=SECTIONS,
     LEVEL_WORDS=LEVEL_WORDS, LEVEL_LABELS=LEVEL_LABELS, VALUE_CHOICES=VALUE_CHOICES,
+    alert_text=alert_patient_text, call_title=call_title, cannot_reach=cannot_reach,
 )
 
 
@@ -347,13 +359,36 @@ def _results(request: Request, facts: Facts, warnings: Sequence[Problem], carry:
                   carry=carry, urgent=report.urgent, example=example)
 
 
+def urgent_despite_errors(request: Request, answers: Answers) -> tuple[Urgent, ...]:
+    """The emergencies in the answers that read cleanly, for the page that asks to fix the
+    others: a fever is never hidden by a typing mistake in another answer."""
+    partial = answers.result.partial
+    return report_for(request, partial).urgent if partial is not None else ()
+
+
+def _fix_answers(request: Request, answers: Answers) -> Response:
+    return render(request, "form.html", 422, title="Your answers", values=answers.form,
+                  errors=answers.result.field_errors(),
+                  urgent=urgent_despite_errors(request, answers))
+
+
 @router.post("/results", response_class=HTMLResponse)
 async def results(request: Request) -> Response:
     answers = await read_answers(request)
     if answers.facts is None:
-        return render(request, "form.html", 422, title="Your answers", values=answers.form,
-                      errors=answers.result.field_errors())
+        return _fix_answers(request, answers)
     return _results(request, answers.facts, answers.result.warnings, answers.carry)
+
+
+@router.get("/fever", response_class=HTMLResponse)
+async def fever_now(request: Request) -> Response:
+    """One tap from the home page or the form: "I have a fever now" goes straight to the
+    emergency advice, through the same engine and care rules as every other page."""
+    today = state(request).settings.today()
+    facts, _ = read_facts({"symptoms": {"temperature_c": FEVER_NOW_C}}, default_as_of=today)
+    report = report_for(request, facts)
+    return render(request, "fever.html", title="You have a fever: call now", report=report,
+                  urgent=report.urgent)
 
 
 @router.get("/examples/{name}", response_class=HTMLResponse)
@@ -407,7 +442,13 @@ async def topic_page(request: Request, topic_id: str) -> Response:
 @router.get("/when-to-call", response_class=HTMLResponse)
 async def when_to_call(request: Request) -> Response:
     return render(request, "when_to_call.html", title="When to call your care team right away",
-                  call=load_care_rules().call_right_away)
+                  call=load_care_rules().call_right_away, hospice=False)
+
+
+@router.get("/when-to-call/hospice", response_class=HTMLResponse)
+async def when_to_call_hospice(request: Request) -> Response:
+    return render(request, "when_to_call.html", title="When to call your hospice team right away",
+                  call=load_care_rules().call_right_away, hospice=True)
 
 
 @router.get("/about", response_class=HTMLResponse)
@@ -439,8 +480,7 @@ async def clinician(request: Request) -> Response:
         if answers.from_text:
             return render(request, "clinician_start.html", 422, title="Clinician view",
                           problems=answers.result.problems, text=answers.carry[0][1])
-        return render(request, "form.html", 422, title="Your answers", values=answers.form,
-                      errors=answers.result.field_errors())
+        return _fix_answers(request, answers)
     return _clinician(request, answers.facts, answers.result.warnings, answers.carry)
 
 

@@ -70,8 +70,14 @@ class Group:
 
 @dataclass(frozen=True)
 class Urgent:
+    """One emergency for the banner: what to do now and why (the same sentences as the EHR
+    card), then the explanation for this patient."""
+
     title: str
     text: str
+    do_now: str = ""
+    why: str = ""
+    hospice: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,10 +120,19 @@ def _changes(r: OptionResult) -> tuple[str, ...]:
 
 def urgent_items(a: Assessment, care: CareAssessment) -> tuple[Urgent, ...]:
     """Emergencies, for the banner: the care alerts at level ``emergency`` (written for
-    patients), else the engine's urgent options. Care and engine raise the fever alarm for
-    the same patients (a property test checks it); either one alone shows the banner."""
-    alerts = [Urgent(al.title, al.patient_text) for al in care.alerts if al.level == "emergency"]
-    return tuple(alerts or [Urgent(o.plain_title, o.urgent_text or "") for o in a.urgent])
+    patients). They appear exactly when the engine marks their pathway option urgent (both
+    read the same criteria); the engine's urgent options are the fallback."""
+    alerts = [Urgent(al.title, al.patient_text.removeprefix(f"{al.do_now} {al.why}").strip()
+                     if al.do_now and al.why else al.patient_text,
+                     al.do_now or "", al.why or "", care.in_hospice)
+              for al in care.alerts if al.level == "emergency"]
+    if alerts:
+        return tuple(alerts)
+    out = []
+    for o in a.urgent:
+        head, _, rest = (o.urgent_text or "").partition(". ")
+        out.append(Urgent(o.plain_title, "", head + "." if rest else head, rest, care.in_hospice))
+    return tuple(out)
 
 
 def build_report(pathway: Pathway, odds: OddsConfig, care_rules: CareRules, topics: Topics,
