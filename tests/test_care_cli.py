@@ -24,8 +24,9 @@ def test_care_text_puts_the_emergency_first_for_patient_and_clinician() -> None:
     out = r.stdout
     assert out.index("Right now") < out.index("When to call your care team right away") < out.index(
         "For the care team")
-    assert "NOW - Fever with low neutrophils (febrile neutropenia)." in out
-    assert "[emergency] T 38.6 °C, ANC 200/µL, signs of infection -> febrile neutropenia" in out
+    assert ("NOW - Fever with leukemia (febrile neutropenia until a count shows otherwise). "
+            "Call your care team now, or go to the emergency department.") in out
+    assert "[emergency] T 38.6 °C, ANC 200/µL" in out and "-> febrile neutropenia (IDSA" in out
     assert "MASCC" in out and "Treated as HIGH RISK whatever the score." in out
     assert "palliative care team" in out
     assert "it does not dose drugs" in out
@@ -46,7 +47,10 @@ def test_care_json_has_the_documented_shape() -> None:
     assert data["mascc"]["treated_as"] == "high"
     assert data["palliative"]["evidence"]
     assert data["hospice"] is None
-    assert data["call_right_away"][0].startswith("Your temperature is 38.0 °C (100.4 °F)")
+    # The fever is an alert now, so it is not also a "call right away if" line.
+    assert not any(c.startswith("Your temperature is") for c in data["call_right_away"])
+    assert "You cannot keep fluids or medicines down." in data["call_right_away"]
+    assert first["do_now"] == "Call your care team now, or go to the emergency department."
 
 
 def test_hospice_appears_when_the_goal_is_comfort() -> None:
@@ -87,7 +91,8 @@ def test_assess_text_and_markdown_have_a_care_section() -> None:
     md = run("assess", FN, "--format", "markdown", "--as-of", "2026-11-29").stdout
     assert "## Care: symptom relief and safety alerts" in md
     assert "### When to call your care team right away" in md
-    assert "- Your temperature is 38.0 °C (100.4 °F) or higher." in md
+    assert "- You cannot keep fluids or medicines down." in md
+    assert "- Your temperature is 38.0 °C (100.4 °F) or higher." not in md
 
 
 def test_care_markdown_stands_alone() -> None:

@@ -227,3 +227,32 @@ def test_hospice_patients_hear_of_the_hospice_team_first(facts: Facts) -> None:
 def test_minutes_count_conditions_keep_911_in_hospice() -> None:
     for rule in ("bleeding", "neurologic-or-circulation", "crs-icans"):
         assert "911" in RULES.rules[rule].hospice.do_now, rule
+
+
+# --- the same sentence on the EHR card ---------------------------------------------------------
+
+SITUATIONS: dict[str, dict[str, Any]] = {
+    "fever, count expected to fall": {
+        "disease_status": "relapsed", "relapse_count": 1, "days_since_chemotherapy": 8,
+        "symptoms": {"temperature_c": 38.5, "anc_per_ul": 1200, "anc_expected_to_fall": True}},
+    "fever after CAR-T cells": {
+        "days_since_car_t_infusion": 6, "symptoms": {"temperature_c": 38.9, "anc_per_ul": 2600}},
+    "confusion on blinatumomab": {"on_blinatumomab": True, "symptoms": {"neurologic_changes": True}},
+    "bleeding": {"symptoms": {"bleeding": True, "platelets_per_ul": 8000}},
+    "low blood pressure": {"symptoms": {"systolic_bp_mmhg": 82}},
+}
+
+
+@pytest.mark.parametrize("name", list(SITUATIONS))
+def test_each_situation_has_a_critical_card_with_the_patients_sentence(name: str) -> None:
+    from allnav.web.cards import assessment_cards
+
+    a, c = both(SITUATIONS[name])
+    cards = assessment_cards(a, PATHWAY, base_url="https://allnav.example.org", patient_id="p1",
+                             user_id="Practitioner/1")
+    urgent = [card for card in cards if card["source"]["topic"]["code"] == "urgent"]
+    assert urgent and all(card["indicator"] == "critical" for card in urgent)
+    assert cards[: len(urgent)] == urgent
+    first = c.alerts[0]
+    assert first.level == "emergency" and first.do_now
+    assert any(first.do_now in card["detail"] for card in urgent), (first.do_now, urgent)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -125,16 +127,16 @@ def test_unfit_patient_not_offered_intensive_chemotherapy(pathway: Pathway) -> N
 
 @pytest.mark.parametrize(("temp", "sustained", "anc", "falling", "status", "urgent"), [
     (38.3, None, 499, None, "suitable", True),
-    # 38.2 once: a fever only if it lasts an hour; until that is known, act on it.
-    (38.2, None, 499, None, "possible", True),
-    (38.2, False, 499, None, "not-suitable", False),
+    # Any temperature of 38.0 °C or more with a low count: the duration is not waited on.
+    (38.2, None, 499, None, "suitable", True),
+    (38.2, False, 499, None, "suitable", True),
     (38.0, True, 499, None, "suitable", True),
     (37.9, True, 100, None, "not-suitable", False),
-    # ANC 500-999 counts when expected to fall; until that is known, act on it.
-    (38.3, None, 500, None, "possible", True),
-    (38.3, None, 999, False, "not-suitable", False),
-    (38.3, None, 999, True, "suitable", True),
-    (38.3, None, 1000, True, "not-suitable", False),
+    # Without the disease status, chemotherapy date and count date, nothing excludes
+    # neutropenia: a fever with a normal count stays urgent ("possible").
+    (38.3, None, 999, False, "possible", True),
+    (38.3, None, 1000, True, "suitable", True),  # IDSA 2010: expected to fall, no ceiling
+    (38.3, None, 5000, None, "possible", True),
     (38.5, None, None, None, "possible", True),
     (None, None, 100, None, "possible", False),
     (37.0, None, None, None, "not-suitable", False),
@@ -146,6 +148,21 @@ def test_febrile_neutropenia_boundaries(
     r = run(pathway, symptoms=Symptoms(temperature_c=temp, temperature_sustained_1h=sustained,
                                        anc_per_ul=anc, anc_expected_to_fall=falling))
     assert r["febrile-neutropenia-emergency"][:2] == (status, urgent)
+
+
+def test_only_a_count_taken_today_in_remission_after_day_14_excludes_neutropenia(
+        pathway: Pathway) -> None:
+    today = Symptoms(temperature_c=38.5, anc_per_ul=2000, anc_expected_to_fall=False,
+                     counts_date=AS_OF)
+    excluded = run(pathway, symptoms=today, disease_status="remission", days_since_chemotherapy=20)
+    assert excluded["febrile-neutropenia-emergency"][:2] == ("not-suitable", False)
+    assert excluded["infection-treatment"][1] is True  # the fever is still urgent
+    for change in ({"disease_status": "relapsed", "days_since_chemotherapy": 20},
+                   {"disease_status": "remission", "days_since_chemotherapy": 10},
+                   {"disease_status": "remission", "days_since_chemotherapy": 20,
+                    "symptoms": replace(today, counts_date=AS_OF - dt.timedelta(days=1))}):
+        kwargs: dict[str, object] = {"symptoms": today, **change}
+        assert run(pathway, **kwargs)["febrile-neutropenia-emergency"][1] is True, change
 
 
 def test_sustained_38_counts_as_fever(pathway: Pathway) -> None:

@@ -106,7 +106,9 @@ EXPECT: dict[str, list[tuple[str, str] | tuple[str, str, bool]]] = {
         ("febrile-neutropenia-emergency", "suitable", True), ("infection-treatment", "suitable", True),
     ],
     "fever-neutrophils-unknown": [
-        ("febrile-neutropenia-emergency", "possible", True),
+        # Relapsed (active) leukemia: functional neutropenia (IDSA 2010) means the count
+        # cannot exclude it, so the emergency applies now, not "possibly".
+        ("febrile-neutropenia-emergency", "suitable", True),
     ],
     "unknown-markers": [
         ("blinatumomab", "possible"), ("tki-based-therapy", "possible"),

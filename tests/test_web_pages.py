@@ -27,7 +27,7 @@ from .conftest import AS_OF, ROOT, example_facts
 
 HTML = {"accept": "text/html"}
 FORM = {"content-type": "application/x-www-form-urlencoded", **HTML}
-PATIENT_PAGES = ["/", "/start", "/topics", "/when-to-call", "/about",
+PATIENT_PAGES = ["/", "/start", "/topics", "/when-to-call", "/when-to-call/hospice", "/fever", "/about",
                  "/topics/does-not-respond-or-comes-back", "/topics/thinking-about-the-odds",
                  "/topics/palliative-treatment", "/topics/when-treatment-stops-working",
                  "/examples/first-relapse-cd19-positive", "/examples/febrile-neutropenia",
@@ -285,3 +285,65 @@ def test_examples_are_one_click_away(client: Browserless) -> None:
     for name in names:
         assert f'href="/examples/{name}"' in html
     assert Path(pages.__file__).parent.joinpath("templates").is_dir()
+
+
+# --- emergencies first, whatever else is wrong -------------------------------------------
+
+def _banner_first(html: str) -> str:
+    """The emergency banner, which must come before the page's own content."""
+    assert '<aside class="urgent"' in html
+    assert html.index('<aside class="urgent"') < html.index('<main id="main"')
+    return html[html.index('<aside class="urgent"'):html.index("</aside>")]
+
+
+@pytest.mark.parametrize("typo", [("symptoms.anc_per_ul", "0.5"), ("ecog", "9"),
+                                  ("symptoms.counts_date", "yesterday"),
+                                  ("relapse_count", "two")])
+def test_a_fever_shows_the_banner_on_the_fix_your_answers_page(client: Browserless,
+                                                               typo: tuple[str, str]) -> None:
+    r = post(client, "/results", [("symptoms.temperature_c", "38.5"), ("disease_status", "relapsed"),
+                                  typo])
+    assert r.status_code == 422
+    assert "Please check your answers" in r.text
+    banner = _banner_first(r.text)
+    assert "Call your care team now, or go to the emergency department." in banner
+
+
+def test_no_banner_on_the_fix_page_without_an_emergency(client: Browserless) -> None:
+    r = post(client, "/results", [("symptoms.temperature_c", "36.8"), ("symptoms.anc_per_ul", "0.5")])
+    assert r.status_code == 422 and '<aside class="urgent"' not in r.text
+
+
+def test_a_fever_in_fahrenheit_is_seen_even_when_another_answer_is_wrong(client: Browserless) -> None:
+    r = post(client, "/results", [("symptoms.temperature_c", "101.3"), ("symptoms.temperature_c.unit", "[degF]"),
+                                  ("symptoms.platelets_per_ul", "abc")])
+    assert r.status_code == 422
+    assert "emergency department" in _banner_first(r.text)
+
+
+def test_one_tap_fever_entry_from_home_and_form(client: Browserless) -> None:
+    for path in ("/", "/start"):
+        html = client.get(path, HTML).text
+        assert '<a class="button button-urgent" href="/fever">I have a fever now</a>' in html
+        assert html.index('href="/fever"') < html.index("<h1")  # before anything else on the page
+    r = client.get("/fever", HTML)
+    assert r.status_code == 200
+    banner = _banner_first(r.text)
+    assert "Call your care team now, or go to the emergency department." in banner
+    assert "What to tell them" in r.text
+
+
+def test_the_fever_question_comes_first_in_the_form(client: Browserless) -> None:
+    html = client.get("/start", HTML).text
+    order = [html.index(f'name="{name}"') for name in (
+        "symptoms.temperature_c", "symptoms.neurologic_changes", "days_since_car_t_infusion",
+        "disease_status")]
+    assert order == sorted(order)
+
+
+def test_hospice_patients_see_the_hospice_team_first_on_the_page(client: Browserless) -> None:
+    r = post(client, "/results", [("in_hospice", "yes"), ("goals", "comfort"), ("symptoms.bleeding", "yes")])
+    assert r.status_code == 200
+    banner = _banner_first(r.text)
+    assert "Call your hospice team now" in banner and "911" in banner
+    assert "Call your care team now, or go to the emergency department" not in banner

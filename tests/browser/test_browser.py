@@ -75,6 +75,29 @@ def test_a_bad_answer_is_explained_next_to_its_field(page: Page) -> None:
     expect(page.locator("body")).not_to_contain_text("Traceback")
 
 
+def test_a_nurse_with_a_feverish_patient_gets_the_emergency_in_one_tap(page: Page) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="I have a fever now").click()
+    banner = page.locator("aside.urgent")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Call your care team now, or go to the emergency department.")
+    # The banner is the first thing on the page, above the header.
+    top = page.evaluate("document.querySelector('aside.urgent').getBoundingClientRect().top")
+    assert top < 50
+    expect(page.get_by_role("heading", level=1)).to_have_text("You have a fever: call now")
+
+
+def test_a_typo_elsewhere_never_hides_the_fever(page: Page) -> None:
+    page.goto("/start")
+    page.get_by_label("What is your temperature now?").fill("38.6")
+    page.get_by_text("More detail: blood counts").click()
+    page.get_by_label("Neutrophil count (ANC)").fill("0.5")
+    page.get_by_role("button", name="See my options").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please check your answers")
+    expect(page.locator("aside.urgent")).to_contain_text("emergency department")
+    expect(page.get_by_label("Neutrophil count (ANC)")).to_have_attribute("aria-invalid", "true")
+
+
 def test_text_size_is_kept_on_the_next_page(page: Page) -> None:
     page.goto("/")
     expect(page.locator("html")).not_to_have_class(re.compile("text-"))
@@ -161,6 +184,7 @@ def _pages(page: Page) -> list[str]:
             found.append(f"{name}:\n{result.generate_report()}")
 
     for path in ("/", "/start", "/topics", "/topics/does-not-respond-or-comes-back", "/when-to-call",
+                 "/when-to-call/hospice", "/fever",
                  "/about", "/clinician", EXAMPLE, "/examples/febrile-neutropenia",
                  f"{EXAMPLE}/clinician", "/no-such-page"):
         page.goto(path)
@@ -169,6 +193,12 @@ def _pages(page: Page) -> list[str]:
     page.get_by_label("What is your temperature now?").fill("3.8")
     page.get_by_role("button", name="See my options").click()
     check("form with errors")
+    page.goto("/start")
+    page.get_by_label("What is your temperature now?").fill("38.6")
+    page.get_by_text("More detail: blood counts").click()
+    page.get_by_label("Neutrophil count (ANC)").fill("0.5")
+    page.get_by_role("button", name="See my options").click()
+    check("form with errors and a fever")
     page.goto(EXAMPLE)
     page.get_by_role("button", name="Show a summary to print").click()
     check("summary")

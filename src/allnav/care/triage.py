@@ -43,13 +43,13 @@ _MASCC_ONLY_FACTS = ("burden_of_illness", "systolic_bp_mmhg", "copd", "prior_fun
 def fever(rules: CareRules, s: Symptoms) -> Tri:
     """IDSA fever: one reading at or above 38.3 °C, or 38.0 °C sustained over an hour
     (the pathway's ``crit.fever``)."""
-    return rules.pathway.criteria["crit.fever"].run(Facts(symptoms=s))
+    return rules.pathway.criteria["crit.fever"].test.evaluate(Facts(symptoms=s))
 
 
 def neutropenia(rules: CareRules, s: Symptoms) -> Tri:
     """IDSA neutropenia: ANC below 500/µL, or expected to fall below it within 48 hours
     (the pathway's ``crit.neutropenia``)."""
-    return rules.pathway.criteria["crit.neutropenia"].run(Facts(symptoms=s))
+    return rules.pathway.criteria["crit.neutropenia"].test.evaluate(Facts(symptoms=s))
 
 
 def _t(fact: str, value: float) -> str:

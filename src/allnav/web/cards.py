@@ -45,8 +45,11 @@ KEY_CATEGORIES = ("remission-treatment", "transplant", "clinical-trial")
 #: What is wrong and what to do, kept apart so that old results can say "check now" instead.
 URGENT_SUMMARIES = {
     "febrile-neutropenia-emergency": ("Fever with possible neutropenia", "assess now"),
-    "infection-treatment": ("Signs of infection with possible neutropenia", "assess now"),
-    "transfusion-support": ("Severe anemia, very low platelets or bleeding", "assess today"),
+    "crs-icans-emergency": ("Possible CRS or ICANS after CAR-T or on blinatumomab", "assess now"),
+    "neurologic-or-circulation-emergency": ("New neurological signs or hypotension", "assess now"),
+    "infection-treatment": ("Fever or signs of infection", "assess now"),
+    "transfusion-support": ("Bleeding", "assess now"),
+    "pain-management": ("Severe pain", "assess now"),
 }
 _FACT_LABELS = {
     "ph_status": "Ph status", "cd19": "CD19", "cd22": "CD22", "kmt2a": "KMT2A",
@@ -242,9 +245,12 @@ class CardBuilder:
         condition, action = URGENT_SUMMARIES.get(o.id, (None, None))
         summary = f"{condition}: {action}" if condition else f"Urgent: {short_title(o)}, assess now"
         used = [name for r in o.reasons for name in r.fact_names]
+        # How old the urgency is depends on the observations behind it (the fever, the
+        # counts), not on standing facts such as the disease status.
+        observed = [name for name in used if name.startswith("symptoms.")]
         parts = [f"**{_md(o.title)}**", _md(o.urgent_text or "")]
         indicator = "critical"
-        old = old_results(a, used)
+        old = old_results(a, observed)
         if old is not None:
             # A fever or a count from days ago says nothing certain about now: the card asks
             # for a check now rather than declaring an emergency (an alarm raised on old data
