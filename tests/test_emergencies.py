@@ -256,3 +256,19 @@ def test_each_situation_has_a_critical_card_with_the_patients_sentence(name: str
     first = c.alerts[0]
     assert first.level == "emergency" and first.do_now
     assert any(first.do_now in card["detail"] for card in urgent), (first.do_now, urgent)
+
+
+def test_the_ehr_supplies_the_date_of_the_neutrophil_count() -> None:
+    import json
+
+    from allnav.interop.fhir import read_fhir_input
+
+    from .conftest import ROOT
+
+    bundle = json.loads((ROOT / "tests/data/fhir/febrile-neutropenia.bundle.json").read_text())
+    found = read_fhir_input(bundle, AS_OF)
+    assert found is not None
+    facts = found[0]
+    anc = facts.sources["symptoms.anc_per_ul"]
+    assert facts.symptoms.counts_date == anc.recorded is not None
+    assert facts.sources["symptoms.counts_date"].reference == anc.reference

@@ -315,6 +315,14 @@ class Deriver:
             value, best, note = picked
             values[fact] = value
             sources[fact] = self._source(fact, best, note)
+        anc = sources.get("symptoms.anc_per_ul")
+        if anc is not None and anc.recorded is not None:
+            # The day the neutrophils were counted decides whether the count can rule out
+            # neutropenia now (pathway: crit.counts_out_of_date); an undated count cannot.
+            values["symptoms.counts_date"] = anc.recorded
+            sources["symptoms.counts_date"] = FactSource(
+                SYSTEM, anc.reference, anc.element, anc.recorded, anc.stale,
+                "the date of the neutrophil count")
         if self.treatment_records:
             self._treatments(values, sources)
         if values.get("disease_status") == "remission":
