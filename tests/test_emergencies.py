@@ -221,6 +221,7 @@ def test_hospice_patients_hear_of_the_hospice_team_first(facts: Facts) -> None:
     for al in care.alerts:
         assert re.match(r"(Call|Tell|Ask) your hospice team", al.patient_text), al.patient_text
         assert "emergency department" not in al.patient_text
+        assert "care team" not in al.patient_text
     assert care.call_heading.startswith("Call your hospice team")
 
 

@@ -78,6 +78,7 @@ class _Builder:
         do_now = why = None
         if self.hospice:
             do_now, why = rule.hospice.for_level(v.level)
+            more = [m.replace("your care team", "your hospice team") for m in more]
             patient = " ".join([do_now, why, *more])
         elif v.level == "emergency" and rule.option is not None:
             # What to do now and why come first, in the words of the EHR card.
