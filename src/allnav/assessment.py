@@ -37,6 +37,9 @@ class Reason(NamedTuple):
     text: str
     fact_names: tuple[str, ...]
     counts: bool = True
+    #: A requirement whose "not met" calls for the team's judgement rather than ruling the
+    #: option out (ECOG 2 for CAR-T, a label's line of therapy): the verdict is "possible".
+    judgement: bool = False
 
 
 class OptionResult(NamedTuple):

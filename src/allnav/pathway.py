@@ -102,6 +102,14 @@ class Requirement:
     not_met: str
     unknown: str
     ask_if_unknown: bool = True
+    #: ``possible`` when "not met" is a matter for the team's judgement (outside the
+    #: trials' or the label's population but not contraindicated); the default
+    #: ``not-suitable`` rules the option out.
+    not_met_means: str = "not-suitable"
+
+
+#: What a requirement that is not met does to the verdict.
+NOT_MET_MEANS = ("not-suitable", "possible")
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,7 +445,7 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
         for j, r in enumerate(reqs):
             rloc = (*loc, "requires", j)
             rm = chk.mapping(r, rloc, ("criterion", "met", "not_met", "unknown"),
-                             ("ask_if_unknown",))
+                             ("ask_if_unknown", "not_met_means"))
             if rm is None:
                 continue
             crit = builder.named(str(rm.get("criterion")), (*rloc, "criterion"))
@@ -445,10 +453,14 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
             if not isinstance(ask, bool):
                 chk.error((*rloc, "ask_if_unknown"), "must be true or false")
                 ask = True
+            means = rm.get("not_met_means", "not-suitable")
+            if means not in NOT_MET_MEANS:
+                chk.error((*rloc, "not_met_means"), f"must be one of {', '.join(NOT_MET_MEANS)}")
+                means = "not-suitable"
             if crit is not None:
                 requires.append(Requirement(
                     crit, chk.text(rm, "met", rloc), chk.text(rm, "not_met", rloc),
-                    chk.text(rm, "unknown", rloc), ask))
+                    chk.text(rm, "unknown", rloc), ask, str(means)))
         notes: list[Note] = []
         for j, n in enumerate(m.get("notes") or []):
             nloc = (*loc, "notes", j)

@@ -54,6 +54,8 @@ def option_to_dict(o: OptionResult, pathway: Pathway, a: Assessment) -> dict[str
                 "text": r.text,
                 "facts": {name: jsonable(v) for name, v in a.reason_facts(r)},
                 "counts": r.counts,
+                # Only on a requirement that makes the option "possible" when not met.
+                **({"judgement": True} if r.judgement else {}),
             }
             for r in o.reasons
         ],
