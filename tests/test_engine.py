@@ -73,7 +73,8 @@ def test_t315i_note_and_untested_note(pathway: Pathway) -> None:
 
 
 def test_transplant_needs_at_least_partial_remission(pathway: Pathway) -> None:
-    fit = {"transplant_candidate": True, "donor_available": True}
+    fit = {"transplant_candidate": True, "donor_available": True,
+           "prior_treatments": ("intensive-chemotherapy",)}
     assert run(pathway, **{**B_RELAPSE, **fit, "response_to_latest_treatment": "no-response"})[
         "allogeneic-stem-cell-transplant"][0] == "not-suitable"
     assert run(pathway, **{**B_RELAPSE, **fit, "response_to_latest_treatment": "partial-remission"})[
@@ -174,7 +175,7 @@ def test_missing_facts_summary_lists_affected_options(pathway: Pathway) -> None:
     by_fact = {m.fact: m.options for m in a.missing_facts}
     assert "blinatumomab" in by_fact["cd19"]
     assert "car-t-cell-therapy" in by_fact["cd19"]
-    assert by_fact["ph_status"] == ("tki-based-therapy",)
+    assert by_fact["ph_status"] == ("tki-based-therapy", "post-ponatinib-tki")
 
 
 def test_as_of_is_required_and_stale_review_is_reported(pathway: Pathway) -> None:

@@ -58,6 +58,14 @@ OPTION_IDS: tuple[str, ...] = (
     "pain-management",
     "nausea-appetite-support",
     "infection-treatment",
+    # Added for issue 12 (options a hematologist expects in 2026).
+    "donor-lymphocyte-infusion",
+    "second-allogeneic-transplant",
+    "testicular-radiation",
+    "repeat-original-induction",
+    "post-ponatinib-tki",
+    "infection-prophylaxis",
+    "immunoglobulin-replacement",
 )
 
 #: How options are grouped for people: the way patients think about the choice.
