@@ -42,6 +42,20 @@ class Reason(NamedTuple):
     judgement: bool = False
 
 
+class GuidelineRank(NamedTuple):
+    """Where a guideline places an option in this patient's situation, with its source.
+
+    ``rank`` is ``preferred``, ``other-recommended`` or ``certain-circumstances``;
+    ``verification`` says whether the order was read in the current guideline (only a
+    ``verified`` order may be shown to patients; the others are for clinicians, marked).
+    """
+
+    rank: str
+    group: str
+    evidence: str
+    verification: str
+
+
 class OptionResult(NamedTuple):
     """One option's verdict for one patient. (A named tuple for the same reason as Reason.)"""
 
@@ -56,6 +70,8 @@ class OptionResult(NamedTuple):
     evidence: tuple[str, ...]
     notes: tuple[str, ...]
     urgent_text: str | None
+    #: The guideline's order for this option in the patient's situation, if it gives one.
+    guideline: GuidelineRank | None = None
 
     @property
     def headline(self) -> str:

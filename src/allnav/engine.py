@@ -118,12 +118,17 @@ def assess_option(
 def _result(option: Option, key: tuple[Tri, ...], reasons: tuple[Reason, ...], status: Status,
             missing: tuple[str, ...]) -> OptionResult:
     n = len(option.requires)
-    urgent = option.urgent_when is not None and key[-1] is True
-    notes = tuple([note.text for note, outcome in zip(option.notes, key[n:], strict=False)
-                   if outcome is note.on])
+    n_notes = len(option.notes)
+    n_urgent = 1 if option.urgent_when is not None else 0
+    urgent = n_urgent == 1 and key[n + n_notes] is True
+    notes = tuple([note.text for note, outcome in zip(option.notes, key[n:n + n_notes],
+                                                      strict=True) if outcome is note.on])
+    guideline = next((rank for (_, rank), outcome in zip(
+        option.guideline, key[n + n_notes + n_urgent:], strict=True) if outcome is True), None)
     return OptionResult(
         option.id, option.title, option.plain_title, option.category, status, urgent,
         reasons, missing, option.evidence, notes, option.urgent_text if urgent else None,
+        guideline,
     )
 
 

@@ -16,6 +16,7 @@ Node kinds:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import operator
 from collections.abc import Callable, Iterable, Mapping
@@ -29,6 +30,7 @@ from typing import Any
 import yaml
 
 from allnav import criteria as C
+from allnav.assessment import GuidelineRank
 from allnav.evidence import EvidenceRegistry, load_evidence, parse_evidence
 from allnav.facts import FIELDS, Facts
 from allnav.problems import KnowledgeError, Loc, Problem, did_you_mean
@@ -118,6 +120,8 @@ class Requirement:
 
 #: What a requirement that is not met does to the verdict.
 NOT_MET_MEANS = ("not-suitable", "possible")
+#: A guideline's order within a group of options (NCCN's words).
+GUIDELINE_RANKS = ("preferred", "other-recommended", "certain-circumstances")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +146,8 @@ class Option:
     urgent_text: str | None = None
     notes: tuple[Note, ...] = ()
     involves: str | None = None
+    #: The guideline's order by situation: the first group whose criterion is true applies.
+    guideline: tuple[tuple[NamedCriterion, GuidelineRank], ...] = ()
     #: Memo tables of the engine (see engine.assess_option): reasons and verdict by
     #: requirement outcomes, and whole results by every outcome the option reads.
     verdicts: dict[tuple[C.Tri, ...], Any] = field(default_factory=dict, compare=False, repr=False)
@@ -154,6 +160,7 @@ class Option:
         ids = [r.criterion.id for r in self.requires] + [n.criterion.id for n in self.notes]
         if self.urgent_when:
             ids.append(self.urgent_when.id)
+        ids += [crit.id for crit, _ in self.guideline]
         object.__setattr__(self, "read_key", _outcome_reader(tuple(ids)))
 
 
@@ -401,7 +408,7 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
     """Validate a parsed pathway document against the evidence; problems go to ``chk``."""
     root = chk.mapping(data, ("pathway",), (
         "schema_version", "id", "title", "version", "last_reviewed", "review_interval_days",
-        "reviewed_by", "source", "criteria", "situations", "options"))
+        "reviewed_by", "source", "criteria", "situations", "options"), ("guideline_order",))
     if root is None:
         return None
     if root.get("schema_version") != 1:
@@ -501,6 +508,9 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
     for oid in OPTION_IDS:
         if oid not in seen:
             chk.error(("options",), f"option '{oid}' of the vocabulary is missing")
+    order = _guideline_order(chk, root.get("guideline_order"), builder, evidence, seen)
+    options = [dataclasses.replace(o, guideline=order.get(o.id, ())) if o.id in order else o
+               for o in options]
     # The vocabulary order is the output order, whatever the file order.
     options.sort(key=lambda o: OPTION_IDS.index(o.id) if o.id in OPTION_IDS else 999)
 
@@ -535,7 +545,8 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
     used = {n.criterion.id for o in options for n in o.notes} | {
         r.criterion.id for o in options for r in o.requires} | {
         o.urgent_when.id for o in options if o.urgent_when} | {
-        s.when.id for s in situations if s.when}
+        s.when.id for s in situations if s.when} | {
+        crit.id for o in options for crit, _ in o.guideline}
     for cid, (_, loc) in raw.items():
         if cid not in used and not _referenced(cid, builder.built.values()):
             chk.warn(loc, f"criterion '{cid}' is never used")
@@ -555,6 +566,39 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
         criteria=MappingProxyType(dict(builder.built)), situations=tuple(situations),
         options=tuple(options), evidence=evidence, source=source,
     )
+
+
+def _guideline_order(chk: Checker, node: object, builder: _Builder, evidence: EvidenceRegistry,
+                     options: set[str]) -> dict[str, tuple[tuple[NamedCriterion, GuidelineRank], ...]]:
+    """``guideline_order``: groups of options in a situation, each with its guideline rank."""
+    out: dict[str, list[tuple[NamedCriterion, GuidelineRank]]] = {}
+    if node is None:
+        return {}
+    if not isinstance(node, list):
+        chk.error(("guideline_order",), "must be a list of groups")
+        return {}
+    for i, group in enumerate(node):
+        loc: Loc = ("guideline_order", i)
+        m = chk.mapping(group, loc, ("group", "when", "evidence", "verification", "ranks"),
+                        ("note",))
+        if m is None:
+            continue
+        crit = builder.named(str(m.get("when")), (*loc, "when"))
+        ev_ids = _evidence_ids(chk, m, loc, evidence, required=True)
+        verification = chk.choice(m, "verification", loc, ("verified", "partial", "recalled"))
+        ranks = m.get("ranks")
+        rm = chk.mapping(ranks, (*loc, "ranks"), (), GUIDELINE_RANKS)
+        if crit is None or rm is None or not ev_ids:
+            continue
+        for rank in GUIDELINE_RANKS:
+            for j, oid in enumerate(chk.text_list(rm, rank, (*loc, "ranks"))):
+                if oid not in options:
+                    chk.error((*loc, "ranks", rank, j), f"unknown option '{oid}'"
+                              + did_you_mean(oid, list(options)))
+                    continue
+                out.setdefault(oid, []).append((crit, GuidelineRank(
+                    rank, chk.text(m, "group", loc), ev_ids[0], verification)))
+    return {oid: tuple(v) for oid, v in out.items()}
 
 
 def compile_criteria(order: Iterable[NamedCriterion]) -> Callable[[Facts], dict[str, C.Tri]]:

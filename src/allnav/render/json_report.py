@@ -65,6 +65,11 @@ def option_to_dict(o: OptionResult, pathway: Pathway, a: Assessment) -> dict[str
     }
     if o.urgent_text:
         out["urgent_text"] = o.urgent_text
+    if o.guideline is not None:
+        g = o.guideline
+        out["guideline"] = {"rank": g.rank, "group": g.group,
+                            "source": evidence_ref(pathway, g.evidence),
+                            "verification": g.verification}
     return out
 
 
