@@ -210,9 +210,10 @@ def test_inotuzumab_warns_after_earlier_vod(pathway: Pathway) -> None:
 
 def test_car_t_text_is_current_to_the_2025_rems_removal(pathway: Pathway) -> None:
     """June 2025: the REMS was removed ("Warnings and Precautions, REMS (5.3) Removed 6/2025");
-    staying near the centre and not driving are now 2 weeks."""
+    staying near the centre and not driving were shortened. The new duration (2 weeks) was read
+    only in reports of the change, not in a label, so patients are not shown the number."""
     car_t = pathway.option("car-t-cell-therapy")
     assert "certified centers" not in car_t.summary and "REMS" in car_t.summary
-    assert car_t.involves is not None and "at least 2 weeks" in car_t.involves
-    assert "4 weeks" not in car_t.involves
+    assert car_t.involves is not None and "shortened both in June 2025" in car_t.involves
+    assert "4 weeks" not in car_t.involves and "2 weeks" not in car_t.involves
     cites(pathway, "car-t-cell-therapy", "ev.car-t-rems-2025", "REMS sections removed 6/2025")
