@@ -200,6 +200,18 @@ def test_nelarabine_label_needs_two_prior_regimens(pathway: Pathway) -> None:
           "intrathecal chemotherapy or previously with craniospinal irradiation")
 
 
+def test_inotuzumab_for_mrd_in_remission_is_outside_its_label(pathway: Pathway) -> None:
+    """Besponsa: "relapsed or refractory CD22-positive B-cell precursor ALL"; NCCN v1.2024 added
+    inotuzumab for persistent or rising MRD, so MRD in remission is possible, not suitable."""
+    mrd = {**ADULT_B_RELAPSE, "disease_status": "remission", "mrd": "positive",
+           "response_to_latest_treatment": None}
+    o = option(pathway, "inotuzumab-ozogamicin", **mrd)
+    assert o.status == "possible" and any("persistent or rising MRD" in t for t in judged(o))
+    assert option(pathway, "inotuzumab-ozogamicin", **ADULT_B_RELAPSE).status == "suitable"
+    assert option(pathway, "inotuzumab-ozogamicin", **{**mrd, "mrd": "negative"}
+                  ).status == "not-suitable"
+
+
 def test_inotuzumab_warns_after_earlier_vod(pathway: Pathway) -> None:
     """Besponsa boxed warning: "Patients who have experienced prior VOD or have serious ongoing
     hepatic liver disease are at an increased risk for worsening of liver disease"."""
