@@ -81,7 +81,8 @@ def test_thresholds_are_the_evidence_sheet_numbers(rules: CareRules) -> None:
     assert got == {
         "fever_single": (">=", 38.3), "fever_sustained": (">=", 38.0),
         "neutropenia": ("<", 500),
-        "red_cells": ("<", 7), "platelets": ("<=", 10_000), "nsaid_platelets": ("<", 50_000),
+        "red_cells": ("<", 7), "red_cells_symptomatic": ("<", 8), "platelets": ("<=", 10_000),
+        "nsaid_platelets": ("<", 50_000),
         "pain_any": (">=", 1), "pain_moderate": (">=", 4), "pain_severe": (">=", 7),
     }
 

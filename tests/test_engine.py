@@ -53,7 +53,8 @@ def test_unknown_cd19_makes_cd19_therapy_possible_and_names_it(pathway: Pathway)
 
 
 def test_t_lineage_gets_nelarabine_not_b_cell_drugs(pathway: Pathway) -> None:
-    r = run(pathway, **{**B_RELAPSE, "lineage": "T", "cd19": None, "cd22": None})
+    r = run(pathway, **{**B_RELAPSE, "lineage": "T", "cd19": None, "cd22": None,
+                        "prior_regimen_count": 2})
     assert r["nelarabine-based-therapy"][0] == "suitable"
     for oid in ("blinatumomab", "inotuzumab-ozogamicin", "car-t-cell-therapy"):
         assert r[oid][0] == "not-suitable", oid
@@ -74,7 +75,8 @@ def test_t315i_note_and_untested_note(pathway: Pathway) -> None:
 
 
 def test_transplant_needs_at_least_partial_remission(pathway: Pathway) -> None:
-    fit = {"transplant_candidate": True, "donor_available": True}
+    fit = {"transplant_candidate": True, "donor_available": True,
+           "prior_treatments": ("intensive-chemotherapy",)}
     assert run(pathway, **{**B_RELAPSE, **fit, "response_to_latest_treatment": "no-response"})[
         "allogeneic-stem-cell-transplant"][0] == "not-suitable"
     assert run(pathway, **{**B_RELAPSE, **fit, "response_to_latest_treatment": "partial-remission"})[
@@ -97,7 +99,12 @@ def test_cns_relapse_needs_cns_directed_therapy(pathway: Pathway) -> None:
 
 
 def test_car_t_age_and_label(pathway: Pathway) -> None:
-    assert run(pathway, **{**B_RELAPSE, "age_years": 17.0})["car-t-cell-therapy"][0] == "not-suitable"
+    # Under 18 in a first relapse: tisagenlecleucel needs refractory disease or a second
+    # relapse, so whether the relapse responded to re-induction decides it.
+    first = {**B_RELAPSE, "age_years": 17.0}
+    assert run(pathway, **first)["car-t-cell-therapy"][2] == ("response_to_latest_treatment",)
+    assert run(pathway, **{**first, "response_to_latest_treatment": "complete-remission"})[
+        "car-t-cell-therapy"][0] == "not-suitable"
     assert run(pathway, **{**B_RELAPSE, "age_years": 17.0, "relapse_count": 2})["car-t-cell-therapy"][0] == "suitable"
     assert run(pathway, **{**B_RELAPSE, "age_years": 70.0})["car-t-cell-therapy"][0] == "suitable"
     assert run(pathway, **{**B_RELAPSE, "age_years": None})["car-t-cell-therapy"][2] == ("age_years",)
@@ -185,7 +192,7 @@ def test_missing_facts_summary_lists_affected_options(pathway: Pathway) -> None:
     by_fact = {m.fact: m.options for m in a.missing_facts}
     assert "blinatumomab" in by_fact["cd19"]
     assert "car-t-cell-therapy" in by_fact["cd19"]
-    assert by_fact["ph_status"] == ("tki-based-therapy",)
+    assert by_fact["ph_status"] == ("tki-based-therapy", "post-ponatinib-tki")
 
 
 def test_as_of_is_required_and_stale_review_is_reported(pathway: Pathway) -> None:

@@ -82,14 +82,17 @@ EXPECT: dict[str, list[tuple[str, str] | tuple[str, str, bool]]] = {
         ("inotuzumab-ozogamicin", "possible"),
     ],
     "t-all-relapse": [
-        ("nelarabine-based-therapy", "suitable"), ("blinatumomab", "not-suitable"),
+        # One regimen so far: the nelarabine label needs two, so it is the team's judgement.
+        ("nelarabine-based-therapy", "possible"), ("blinatumomab", "not-suitable"),
         ("inotuzumab-ozogamicin", "not-suitable"), ("car-t-cell-therapy", "not-suitable"),
     ],
     "relapse-after-transplant": [
-        ("inotuzumab-ozogamicin", "suitable"), ("allogeneic-stem-cell-transplant", "possible"),
+        ("inotuzumab-ozogamicin", "suitable"), ("allogeneic-stem-cell-transplant", "not-suitable"),
+        ("second-allogeneic-transplant", "possible"), ("donor-lymphocyte-infusion", "possible"),
     ],
     "second-remission-ready-for-transplant": [
-        ("allogeneic-stem-cell-transplant", "suitable"), ("blinatumomab", "not-suitable"),
+        # Ph-negative MRD-negative remission: the June 2024 consolidation indication.
+        ("allogeneic-stem-cell-transplant", "suitable"), ("blinatumomab", "possible"),
         ("intensive-salvage-chemotherapy", "not-suitable"),
     ],
     "unfit-older-adult": [

@@ -91,15 +91,19 @@ def test_first_relapse_sees_the_trial_numbers_with_their_control_arms(pathway: P
 
 
 def test_differences_from_the_people_studied_are_said_plainly(pathway: Pathway) -> None:
-    r = report(pathway, Facts(**{**B_RELAPSE, "age_years": 66.0, "relapse_count": 3}))  # type: ignore[arg-type]
+    r = report(pathway, Facts(**{**B_RELAPSE, "age_years": 66.0, "relapse_count": 2}))  # type: ignore[arg-type]
     ino = option(r, "inotuzumab-ozogamicin").benefits[0]
-    assert ("INO-VATE 2016 enrolled people in first or second salvage; you are in third salvage."
-            in ino.differences)
+    assert not any("salvage" in d for d in ino.differences)  # second salvage: INO-VATE fits
     tower = option(r, "blinatumomab").benefits[0]
     assert "The median age in TOWER was 37; you are 66." in tower.differences
     assert not any("salvage" in d for d in tower.differences)  # TOWER took any salvage line
-    assert r.situation.line_explanation == ("This would be your third salvage treatment: the "
-                                            "leukemia has come back three times.")
+    assert r.situation.line_explanation == ("This would be your second salvage treatment: the "
+                                            "leukemia has come back twice.")
+    # INO-VATE enrolled first or second salvage: in third salvage its numbers are not shown.
+    third = report(pathway, Facts(**{**B_RELAPSE, "relapse_count": 3}))  # type: ignore[arg-type]
+    ino3 = option(third, "inotuzumab-ozogamicin")
+    assert ino3.benefits == () and ino3.harms == ()
+    assert any("first or second salvage" in n.reason for n in ino3.not_shown)
 
 
 def test_facts_that_rule_out_a_study_hide_its_number_and_say_why(pathway: Pathway) -> None:
@@ -109,9 +113,9 @@ def test_facts_that_rule_out_a_study_hide_its_number_and_say_why(pathway: Pathwa
     reasons = [n.reason for n in blin.not_shown]
     assert ("Not shown from TOWER: It counted people with Ph-negative ALL; yours is Ph-positive."
             in reasons)
-    # Harms measured in Ph-negative people still show, with the difference said.
-    assert any("TOWER only included Ph-negative ALL; yours is Ph-positive." in h.differences
-               for h in blin.harms)
+    # TOWER's harms are not shown either where the card says TOWER does not apply (issue 12).
+    assert not any(h.numbers.ref.startswith("ev.tower-2017") for h in blin.harms)
+    assert any(n.evidence_id == "ev.tower-2017" and "harm" in n.roles for n in blin.not_shown)
 
 
 def test_unknown_facts_keep_the_numbers_and_say_what_is_unknown(pathway: Pathway) -> None:
@@ -225,8 +229,8 @@ def synthetic(events: int, total: int, comparator: tuple[int, int] | None = None
         outcome["comparator"] = {"arm": "placebo", "events": comparator[0], "total": comparator[1]}
     data = {"schema_version": 1, "evidence": [{
         "id": "ev.synthetic", "kind": "randomized-trial", "title": "T", "short": "SYN",
-        "citation": "C", "year": 2020, "url": "https://example.org", "verification": "verified",
-        "checked_sources": ["https://example.org"], "last_reviewed": "2026-01-01",
+        "citation": "C", "year": 2020, "url": "https://doi.org/10.0000/synthetic", "verification": "verified",
+        "checked_sources": ["https://doi.org/10.0000/synthetic"], "last_reviewed": "2026-01-01",
         "population": {"description": "adults"}, "outcomes": [outcome]}]}
     chk = Checker()
     reg = parse_evidence(data, chk)

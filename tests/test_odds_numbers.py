@@ -84,7 +84,7 @@ def test_a_percent_without_a_total_has_no_interval_and_says_why() -> None:
 
 def test_cautions_travel_with_the_numbers() -> None:
     ev = registry()
-    recalled = outcome_numbers(ev["ev.tower-2017"], ev["ev.tower-2017"].outcome("crs-g3"))
+    recalled = outcome_numbers(ev["ev.zuma3-2021"], ev["ev.zuma3-2021"].outcome("crs-g3"))
     assert any(c.kind == "unverified" and "Not yet verified against the primary paper" in c.text
                for c in recalled.cautions)
     partial = outcome_numbers(ev["ev.obecel-fda-2024"], ev["ev.obecel-fda-2024"].outcome("cr-3m"))

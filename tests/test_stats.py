@@ -69,7 +69,9 @@ def test_every_published_interval_in_the_registry_is_reproduced() -> None:
         assert published_precision_matches(lo, published[0]), (name, lo, published)
         assert published_precision_matches(hi, published[1]), (name, hi, published)
         checked += 1
-    assert checked >= 15, "the registry should hold at least 15 published intervals with counts"
+    # 12 since issue 12 removed intervals read only on a manufacturer's page (PACE) or in a
+    # source that could not be cited as primary (CALGB 19801, MDACC CR2/CR3).
+    assert checked >= 12, "the registry should hold at least 12 published intervals with counts"
 
 
 def test_published_intervals_without_counts_are_only_the_known_ones() -> None:

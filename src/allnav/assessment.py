@@ -37,6 +37,23 @@ class Reason(NamedTuple):
     text: str
     fact_names: tuple[str, ...]
     counts: bool = True
+    #: A requirement whose "not met" calls for the team's judgement rather than ruling the
+    #: option out (ECOG 2 for CAR-T, a label's line of therapy): the verdict is "possible".
+    judgement: bool = False
+
+
+class GuidelineRank(NamedTuple):
+    """Where a guideline places an option in this patient's situation, with its source.
+
+    ``rank`` is ``preferred``, ``other-recommended`` or ``certain-circumstances``;
+    ``verification`` says whether the order was read in the current guideline (only a
+    ``verified`` order may be shown to patients; the others are for clinicians, marked).
+    """
+
+    rank: str
+    group: str
+    evidence: str
+    verification: str
 
 
 class OptionResult(NamedTuple):
@@ -53,6 +70,8 @@ class OptionResult(NamedTuple):
     evidence: tuple[str, ...]
     notes: tuple[str, ...]
     urgent_text: str | None
+    #: The guideline's order for this option in the patient's situation, if it gives one.
+    guideline: GuidelineRank | None = None
 
     @property
     def headline(self) -> str:

@@ -6,7 +6,9 @@ three-valued logic. The verdict follows one rule, which is what makes
 
 - any requirement false -> ``not-suitable`` (the failing reasons are given);
 - otherwise any requirement unknown -> ``possible`` (the facts that would
-  settle it are listed as missing);
+  settle it are listed as missing), and likewise any requirement false whose
+  ``not_met_means`` is ``possible`` (outside a trial's or label's population,
+  a matter for the team's judgement; the reason says so);
 - otherwise -> ``suitable``.
 
 ``urgent`` is set where the option's urgency criterion is true, whatever the
@@ -38,21 +40,28 @@ _FIELD_ORDER = {name: i for i, name in enumerate(FIELDS)}
 def _verdict(option: Option, outcomes: tuple[Tri, ...]) -> tuple[tuple[Reason, ...], Status]:
     """Reasons and verdict for one combination of requirement outcomes (memoised on the option)."""
     reasons: list[Reason] = []
-    failed = unknown = False
+    failed = unknown = judged = False
     for req, outcome in zip(option.requires, outcomes, strict=True):
         crit = req.criterion
         counts = True
+        judgement = False
         if outcome is True:
             text = req.met
         elif outcome is False:
             text = req.not_met
-            failed = True
+            judgement = req.not_met_means == "possible"
+            if judgement:
+                judged = True
+            else:
+                failed = True
         else:
             text = req.unknown
             counts = req.ask_if_unknown
             unknown = unknown or counts
-        reasons.append(Reason(crit.id, crit.title, outcome, text, crit.fact_names, counts))
-    status: Status = "not-suitable" if failed else ("possible" if unknown else "suitable")
+        reasons.append(Reason(crit.id, crit.title, outcome, text, crit.fact_names, counts,
+                              judgement))
+    status: Status = ("not-suitable" if failed
+                      else "possible" if unknown or judged else "suitable")
     # Reasons and verdict depend only on the outcomes of the option's requirements:
     # at most 3**n combinations, built on first use and shared by every patient.
     option.verdicts[outcomes] = (tuple(reasons), status)
@@ -110,12 +119,17 @@ def assess_option(
 def _result(option: Option, key: tuple[Tri, ...], reasons: tuple[Reason, ...], status: Status,
             missing: tuple[str, ...]) -> OptionResult:
     n = len(option.requires)
-    urgent = option.urgent_when is not None and key[-1] is True
-    notes = tuple([note.text for note, outcome in zip(option.notes, key[n:], strict=False)
-                   if outcome is note.on])
+    n_notes = len(option.notes)
+    n_urgent = 1 if option.urgent_when is not None else 0
+    urgent = n_urgent == 1 and key[n + n_notes] is True
+    notes = tuple([note.text for note, outcome in zip(option.notes, key[n:n + n_notes],
+                                                      strict=True) if outcome is note.on])
+    guideline = next((rank for (_, rank), outcome in zip(
+        option.guideline, key[n + n_notes + n_urgent:], strict=True) if outcome is True), None)
     return OptionResult(
         option.id, option.title, option.plain_title, option.category, status, urgent,
         reasons, missing, option.evidence, notes, option.urgent_text if urgent else None,
+        guideline,
     )
 
 

@@ -19,6 +19,7 @@ import yaml
 
 from allnav.problems import KnowledgeError, Loc
 from allnav.schema import Checker
+from allnav.sources import missing_identifier, source_problems
 
 EVIDENCE_KINDS = (
     "randomized-trial", "single-arm-trial", "registry", "cohort", "guideline", "drug-label",
@@ -124,6 +125,14 @@ class EvidenceItem:
     doi: str | None = None
     design_note: str | None = None
     notes: tuple[str, ...] = ()
+    #: Secondary pages a reader may want (news, mirrors, a manufacturer's page); never the
+    #: source of a number (see :mod:`allnav.sources`).
+    also_see: tuple[str, ...] = ()
+
+    @property
+    def cited_by_journal_page_only(self) -> bool:
+        """A paper cited by its journal's page without a PMID or DOI (listed by the lint)."""
+        return missing_identifier(self.kind, self.url, self.pmid, self.doi)
 
     def outcome(self, outcome_id: str) -> Outcome:
         for o in self.outcomes:
@@ -258,7 +267,7 @@ def parse_evidence(data: object, chk: Checker) -> EvidenceRegistry:
         m = chk.mapping(node, loc, (
             "id", "kind", "title", "short", "citation", "year", "url", "verification",
             "checked_sources", "last_reviewed", "population",
-        ), ("pmid", "doi", "design_note", "outcomes", "notes"))
+        ), ("pmid", "doi", "design_note", "outcomes", "notes", "also_see"))
         if m is None:
             continue
         item_id = chk.ident(m, "id", loc, prefix="ev.")
@@ -267,6 +276,11 @@ def parse_evidence(data: object, chk: Checker) -> EvidenceRegistry:
         url = chk.text(m, "url", loc)
         if url and not url.startswith(("http://", "https://")):
             chk.error((*loc, "url"), "must be an http(s) URL a clinician can open")
+        elif url:
+            kind_word = str(m.get("kind") or "")
+            pmid, doi = _opt_text(m.get("pmid")), _opt_text(m.get("doi"))
+            for msg in source_problems(kind_word, url, pmid, doi):
+                chk.error((*loc, "url"), msg)
         reviewed = chk.date(m, "last_reviewed", loc)
         pop_loc = (*loc, "population")
         pm = chk.mapping(m.get("population"), pop_loc, ("description",), (
@@ -324,6 +338,7 @@ def parse_evidence(data: object, chk: Checker) -> EvidenceRegistry:
                 doi=_opt_text(m.get("doi")),
                 design_note=_opt_text(m.get("design_note")),
                 notes=chk.text_list(m, "notes", loc),
+                also_see=chk.text_list(m, "also_see", loc),
             )
     return EvidenceRegistry(items)
 

@@ -207,6 +207,34 @@ _SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("symptoms.outpatient_at_fever_onset", "boolean",
               "At home (an outpatient), not in hospital, when the fever began (MASCC).",
               "Was the patient at home when the fever began?", example=True),
+    # Facts the labels and guidelines need to decide an option (issue 12).
+    FieldSpec("prior_regimen_count", "integer",
+              "Chemotherapy regimens given so far for this leukemia: the first induction counts "
+              "as one and each salvage as another (the nelarabine label needs at least two).",
+              "How many treatment regimens has the patient had so far?", minimum=0, maximum=20,
+              example=2),
+    FieldSpec("prior_tkis", "choice-list",
+              "Tyrosine kinase inhibitors already given for Ph-positive ALL. When present the "
+              "list is taken as complete.",
+              "Which TKIs has the patient taken?",
+              choices=("imatinib", "dasatinib", "nilotinib", "bosutinib", "ponatinib",
+                       "asciminib", "olverembatinib"), example=["dasatinib"]),
+    FieldSpec("months_from_transplant_to_relapse", "number",
+              "Time from the allogeneic transplant to the relapse after it.",
+              "How many months after the transplant did the leukemia come back?", minimum=0,
+              maximum=600, unit="months", example=14),
+    FieldSpec("active_gvhd", "boolean",
+              "Graft-versus-host disease active now (or still being treated).",
+              "Is there active graft-versus-host disease (GVHD) now?", example=False),
+    FieldSpec("prior_vod", "boolean",
+              "Hepatic veno-occlusive disease / sinusoidal obstruction syndrome (VOD/SOS) before.",
+              "Has the patient had liver veno-occlusive disease (VOD/SOS)?", example=False),
+    FieldSpec("igg_mg_dl", "number", "Serum immunoglobulin G (IgG), the main antibody level.",
+              "What is the IgG (antibody) level?", minimum=0, maximum=10_000, unit="mg/dL",
+              example=550),
+    FieldSpec("serious_or_recurrent_infections", "boolean",
+              "Serious or repeated bacterial infections in recent months.",
+              "Has the patient had serious or repeated infections lately?", example=False),
 )
 
 #: Every fact by dotted name, in documentation order.
@@ -305,6 +333,13 @@ class Facts:
     days_since_car_t_infusion: float | None = None
     on_blinatumomab: bool | None = None
     in_hospice: bool | None = None
+    prior_regimen_count: int | None = None
+    prior_tkis: tuple[str, ...] | None = None
+    months_from_transplant_to_relapse: float | None = None
+    active_gvhd: bool | None = None
+    prior_vod: bool | None = None
+    igg_mg_dl: float | None = None
+    serious_or_recurrent_infections: bool | None = None
     symptoms: Symptoms = field(default_factory=Symptoms)
     #: Provenance by dotted fact name; empty for facts typed in by hand.
     sources: Mapping[str, FactSource] = field(default_factory=dict)

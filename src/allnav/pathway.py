@@ -16,6 +16,7 @@ Node kinds:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import operator
 from collections.abc import Callable, Iterable, Mapping
@@ -29,6 +30,7 @@ from typing import Any
 import yaml
 
 from allnav import criteria as C
+from allnav.assessment import GuidelineRank
 from allnav.evidence import EvidenceRegistry, load_evidence, parse_evidence
 from allnav.facts import FIELDS, Facts
 from allnav.problems import KnowledgeError, Loc, Problem, did_you_mean
@@ -60,6 +62,14 @@ OPTION_IDS: tuple[str, ...] = (
     "pain-management",
     "nausea-appetite-support",
     "infection-treatment",
+    # Added for issue 12 (options a hematologist expects in 2026).
+    "donor-lymphocyte-infusion",
+    "second-allogeneic-transplant",
+    "testicular-radiation",
+    "repeat-original-induction",
+    "post-ponatinib-tki",
+    "infection-prophylaxis",
+    "immunoglobulin-replacement",
 )
 
 #: How options are grouped for people: the way patients think about the choice.
@@ -104,6 +114,16 @@ class Requirement:
     not_met: str
     unknown: str
     ask_if_unknown: bool = True
+    #: ``possible`` when "not met" is a matter for the team's judgement (outside the
+    #: trials' or the label's population but not contraindicated); the default
+    #: ``not-suitable`` rules the option out.
+    not_met_means: str = "not-suitable"
+
+
+#: What a requirement that is not met does to the verdict.
+NOT_MET_MEANS = ("not-suitable", "possible")
+#: A guideline's order within a group of options (NCCN's words).
+GUIDELINE_RANKS = ("preferred", "other-recommended", "certain-circumstances")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +148,8 @@ class Option:
     urgent_text: str | None = None
     notes: tuple[Note, ...] = ()
     involves: str | None = None
+    #: The guideline's order by situation: the first group whose criterion is true applies.
+    guideline: tuple[tuple[NamedCriterion, GuidelineRank], ...] = ()
     #: Memo tables of the engine (see engine.assess_option): reasons and verdict by
     #: requirement outcomes, and whole results by every outcome the option reads.
     verdicts: dict[tuple[C.Tri, ...], Any] = field(default_factory=dict, compare=False, repr=False)
@@ -140,6 +162,7 @@ class Option:
         ids = [r.criterion.id for r in self.requires] + [n.criterion.id for n in self.notes]
         if self.urgent_when:
             ids.append(self.urgent_when.id)
+        ids += [crit.id for crit, _ in self.guideline]
         object.__setattr__(self, "read_key", _outcome_reader(tuple(ids)))
 
 
@@ -399,7 +422,7 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
     """Validate a parsed pathway document against the evidence; problems go to ``chk``."""
     root = chk.mapping(data, ("pathway",), (
         "schema_version", "id", "title", "version", "last_reviewed", "review_interval_days",
-        "reviewed_by", "source", "criteria", "situations", "options"))
+        "reviewed_by", "source", "criteria", "situations", "options"), ("guideline_order",))
     if root is None:
         return None
     if root.get("schema_version") != 1:
@@ -451,7 +474,7 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
         for j, r in enumerate(reqs):
             rloc = (*loc, "requires", j)
             rm = chk.mapping(r, rloc, ("criterion", "met", "not_met", "unknown"),
-                             ("ask_if_unknown",))
+                             ("ask_if_unknown", "not_met_means"))
             if rm is None:
                 continue
             crit = builder.named(str(rm.get("criterion")), (*rloc, "criterion"))
@@ -459,10 +482,14 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
             if not isinstance(ask, bool):
                 chk.error((*rloc, "ask_if_unknown"), "must be true or false")
                 ask = True
+            means = rm.get("not_met_means", "not-suitable")
+            if means not in NOT_MET_MEANS:
+                chk.error((*rloc, "not_met_means"), f"must be one of {', '.join(NOT_MET_MEANS)}")
+                means = "not-suitable"
             if crit is not None:
                 requires.append(Requirement(
                     crit, chk.text(rm, "met", rloc), chk.text(rm, "not_met", rloc),
-                    chk.text(rm, "unknown", rloc), ask))
+                    chk.text(rm, "unknown", rloc), ask, str(means)))
         notes: list[Note] = []
         for j, n in enumerate(m.get("notes") or []):
             nloc = (*loc, "notes", j)
@@ -495,6 +522,9 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
     for oid in OPTION_IDS:
         if oid not in seen:
             chk.error(("options",), f"option '{oid}' of the vocabulary is missing")
+    order = _guideline_order(chk, root.get("guideline_order"), builder, evidence, seen)
+    options = [dataclasses.replace(o, guideline=order.get(o.id, ())) if o.id in order else o
+               for o in options]
     # The vocabulary order is the output order, whatever the file order.
     options.sort(key=lambda o: OPTION_IDS.index(o.id) if o.id in OPTION_IDS else 999)
 
@@ -529,7 +559,8 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
     used = {n.criterion.id for o in options for n in o.notes} | {
         r.criterion.id for o in options for r in o.requires} | {
         o.urgent_when.id for o in options if o.urgent_when} | {
-        s.when.id for s in situations if s.when}
+        s.when.id for s in situations if s.when} | {
+        crit.id for o in options for crit, _ in o.guideline}
     for cid, (_, loc) in raw.items():
         if cid not in used and not _referenced(cid, builder.built.values()):
             chk.warn(loc, f"criterion '{cid}' is never used")
@@ -549,6 +580,39 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
         criteria=MappingProxyType(dict(builder.built)), situations=tuple(situations),
         options=tuple(options), evidence=evidence, source=source,
     )
+
+
+def _guideline_order(chk: Checker, node: object, builder: _Builder, evidence: EvidenceRegistry,
+                     options: set[str]) -> dict[str, tuple[tuple[NamedCriterion, GuidelineRank], ...]]:
+    """``guideline_order``: groups of options in a situation, each with its guideline rank."""
+    out: dict[str, list[tuple[NamedCriterion, GuidelineRank]]] = {}
+    if node is None:
+        return {}
+    if not isinstance(node, list):
+        chk.error(("guideline_order",), "must be a list of groups")
+        return {}
+    for i, group in enumerate(node):
+        loc: Loc = ("guideline_order", i)
+        m = chk.mapping(group, loc, ("group", "when", "evidence", "verification", "ranks"),
+                        ("note",))
+        if m is None:
+            continue
+        crit = builder.named(str(m.get("when")), (*loc, "when"))
+        ev_ids = _evidence_ids(chk, m, loc, evidence, required=True)
+        verification = chk.choice(m, "verification", loc, ("verified", "partial", "recalled"))
+        ranks = m.get("ranks")
+        rm = chk.mapping(ranks, (*loc, "ranks"), (), GUIDELINE_RANKS)
+        if crit is None or rm is None or not ev_ids:
+            continue
+        for rank in GUIDELINE_RANKS:
+            for j, oid in enumerate(chk.text_list(rm, rank, (*loc, "ranks"))):
+                if oid not in options:
+                    chk.error((*loc, "ranks", rank, j), f"unknown option '{oid}'"
+                              + did_you_mean(oid, list(options)))
+                    continue
+                out.setdefault(oid, []).append((crit, GuidelineRank(
+                    rank, chk.text(m, "group", loc), ev_ids[0], verification)))
+    return {oid: tuple(v) for oid, v in out.items()}
 
 
 def compile_criteria(order: Iterable[NamedCriterion]) -> Callable[[Facts], dict[str, C.Tri]]:

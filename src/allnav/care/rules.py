@@ -46,6 +46,7 @@ THRESHOLD_FACTS: Mapping[str, str] = MappingProxyType({
     "fever_sustained": "symptoms.temperature_c",
     "neutropenia": "symptoms.anc_per_ul",
     "red_cells": "symptoms.hemoglobin_g_dl",
+    "red_cells_symptomatic": "symptoms.hemoglobin_g_dl",
     "platelets": "symptoms.platelets_per_ul",
     "nsaid_platelets": "symptoms.platelets_per_ul",
     "pain_any": "symptoms.pain_score",

@@ -56,6 +56,12 @@ def lint_command(
         console.print(Text(f"stale review: {line}", style="yellow"), soft_wrap=True)
     unverified = [f"{i.id}#{o.id}" for i in pathway.evidence for o in i.outcomes
                   if o.verification != "verified"]
+    page_only = [i.id for i in pathway.evidence if i.cited_by_journal_page_only]
+    if page_only:
+        # Their journal page is the primary source; a PMID or DOI makes them easier to find.
+        console.print(Text(f"note: {len(page_only)} paper(s) cited by the journal's page without "
+                           f"a PMID or DOI yet: {', '.join(page_only)}", style="yellow"),
+                      soft_wrap=True)
     n_out = sum(len(i.outcomes) for i in pathway.evidence)
     console.print(Text(
         f"OK: {len(pathway.criteria)} criteria, {len(pathway.options)} options, "

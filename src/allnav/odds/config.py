@@ -10,6 +10,7 @@ an unknown evidence or outcome id is an error, with the nearest known id suggest
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ DISEASE_HINTS = ("active", "relapsed", "primary-refractory", "remission", "mrd-p
 #: Outcomes that can be shown on their own (others only on a clinician line, via ``also``).
 SHOWABLE_MEASURES = ("proportion", "median")
 _HINT_KEYS = ("ph_status", "lineage", "disease", "salvage_line", "prior_allo_sct", "age_min",
-              "age_max", "kmt2a")
+              "age_max", "kmt2a", "criteria")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,28 @@ class Hints:
     age_min: float | None = None
     age_max: float | None = None
     kmt2a: str | None = None
+    #: Named pathway criteria the study's population met (``crit.keeps_coming_back`` for
+    #: ELIANA): the pathway's own definitions, never restated here.
+    criteria: tuple[str, ...] = ()
+
+
+def merge_hints(own: Hints, population: Hints) -> tuple[Hints, list[str]]:
+    """A number's own hints joined with its study's population: a field set in only one
+    applies; a field set in both must agree (the names of fields that do not are returned)."""
+    values: dict[str, object] = {}
+    clashes: list[str] = []
+    for name in Hints.__dataclass_fields__:
+        a, b = getattr(own, name), getattr(population, name)
+        if name == "criteria":
+            values[name] = tuple(dict.fromkeys((*b, *a)))
+        elif a in (None, ()) or a == b:
+            values[name] = b if a in (None, ()) else a
+        elif b in (None, ()):
+            values[name] = a
+        else:
+            clashes.append(name)
+            values[name] = a
+    return Hints(**values), clashes  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +128,11 @@ class OddsConfig:
     last_reviewed: dt.date
     context: tuple[ContextSpec, ...]
     options: Mapping[str, OptionSpec]
+    #: Who each study enrolled, as matching hints, by evidence id. Every number from that
+    #: study carries them (already merged into each ``ShowSpec.when``), so a number is
+    #: never shown for a patient outside the population it was measured in.
+    populations: Mapping[str, Hints] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({}))
 
 
 def default_odds_path() -> Path:
@@ -146,6 +174,10 @@ def _hints(chk: Checker, node: object, loc: Loc) -> Hints:
     if prior is not None and not isinstance(prior, bool):
         chk.error((*loc, "prior_allo_sct"), "must be true or false")
         prior = None
+    criteria = chk.text_list(m, "criteria", loc)
+    for i, c in enumerate(criteria):
+        if not c.startswith("crit."):
+            chk.error((*loc, "criteria", i), "must be a pathway criterion id (crit.*)")
     return Hints(
         ph_status=chk.choice(m, "ph_status", loc, FIELDS["ph_status"].choices) or None,
         lineage=chk.choice(m, "lineage", loc, FIELDS["lineage"].choices) or None,
@@ -155,6 +187,7 @@ def _hints(chk: Checker, node: object, loc: Loc) -> Hints:
         age_min=chk.number(m, "age_min", loc),
         age_max=chk.number(m, "age_max", loc),
         kmt2a=chk.choice(m, "kmt2a", loc, FIELDS["kmt2a"].choices) or None,
+        criteria=criteria,
     )
 
 
@@ -265,12 +298,13 @@ def _option(chk: Checker, node: object, loc: Loc, evidence: EvidenceRegistry) ->
 def parse_odds_config(data: object, evidence: EvidenceRegistry, chk: Checker) -> OddsConfig | None:
     """Validate a parsed ``odds.yaml`` document; problems go to ``chk``."""
     root = chk.mapping(data, ("odds_file",), ("schema_version", "last_reviewed", "options"),
-                       ("context",))
+                       ("context", "populations"))
     if root is None:
         return None
     if root.get("schema_version") != 1:
         chk.error(("schema_version",), "must be 1")
     reviewed = chk.date(root, "last_reviewed", ())
+    populations = _populations(chk, root.get("populations"), evidence)
     context: list[ContextSpec] = []
     for i, node in enumerate(root.get("context") or []):
         loc: Loc = ("context", i)
@@ -280,9 +314,10 @@ def parse_odds_config(data: object, evidence: EvidenceRegistry, chk: Checker) ->
         ev_id, out_id, outcome = _outcome_ref(chk, m, loc, evidence)
         if outcome is not None and outcome.measure not in SHOWABLE_MEASURES:
             chk.error((*loc, "outcome"), f"a {outcome.measure} cannot be shown on its own")
+        when = _with_population(chk, _hints(chk, m.get("when"), (*loc, "when")), ev_id,
+                                populations, (*loc, "when"))
         context.append(ContextSpec(ev_id, out_id, chk.text(m, "plain", loc),
-                                   chk.text(m, "treated", loc), _hints(chk, m.get("when"),
-                                                                       (*loc, "when"))))
+                                   chk.text(m, "treated", loc), when))
     options: dict[str, OptionSpec] = {}
     raw = root.get("options")
     if not isinstance(raw, list):
@@ -292,6 +327,10 @@ def parse_odds_config(data: object, evidence: EvidenceRegistry, chk: Checker) ->
         spec = _option(chk, node, ("options", i), evidence)
         if spec is None or not spec.option:
             continue
+        spec = dataclasses.replace(spec, shows=tuple(
+            dataclasses.replace(show, when=_with_population(
+                chk, show.when, show.evidence, populations, ("options", i, "shows", j, "when")))
+            for j, show in enumerate(spec.shows)))
         if spec.option in options:
             chk.error(("options", i, "option"), f"duplicate option '{spec.option}'")
         options[spec.option] = spec
@@ -302,4 +341,40 @@ def parse_odds_config(data: object, evidence: EvidenceRegistry, chk: Checker) ->
     if chk.errors or reviewed is None:
         return None
     ordered = {oid: options[oid] for oid in OPTION_IDS}
-    return OddsConfig(reviewed, tuple(context), MappingProxyType(ordered))
+    return OddsConfig(reviewed, tuple(context), MappingProxyType(ordered),
+                      MappingProxyType(populations))
+
+
+def _populations(chk: Checker, node: object, evidence: EvidenceRegistry) -> dict[str, Hints]:
+    out: dict[str, Hints] = {}
+    if node is None:
+        return out
+    if not isinstance(node, list):
+        chk.error(("populations",), "must be a list of {evidence, when}")
+        return out
+    for i, item in enumerate(node):
+        loc: Loc = ("populations", i)
+        m = chk.mapping(item, loc, ("evidence", "when"), ("why",))
+        if m is None:
+            continue
+        ev_id = chk.text(m, "evidence", loc)
+        if ev_id not in evidence:
+            chk.error((*loc, "evidence"), f"unknown evidence id '{ev_id}'"
+                      + did_you_mean(ev_id, list(evidence.items)))
+            continue
+        if ev_id in out:
+            chk.error((*loc, "evidence"), f"duplicate population for '{ev_id}'")
+        out[ev_id] = _hints(chk, m.get("when"), (*loc, "when"))
+    return out
+
+
+def _with_population(chk: Checker, own: Hints, ev_id: str, populations: Mapping[str, Hints],
+                     loc: Loc) -> Hints:
+    population = populations.get(ev_id)
+    if population is None:
+        return own
+    merged, clashes = merge_hints(own, population)
+    for name in clashes:
+        chk.error((*loc, name), f"contradicts the population of {ev_id} (populations: "
+                  f"{name}); a number cannot apply to people its study did not enrol")
+    return merged

@@ -15,9 +15,11 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
+from allnav.criteria import Tri
 from allnav.evidence import EvidenceItem, Population
 from allnav.facts import Facts
 from allnav.odds.config import Hints
@@ -68,10 +70,17 @@ class Situation:
     kmt2a: str | None
     prior_allo_sct: bool | None
     ecog: int | None
+    #: The pathway's named criteria for this patient, with titles, for ``criteria`` hints.
+    criteria: Mapping[str, Tri] = field(default_factory=dict)
+    criterion_titles: Mapping[str, str] = field(default_factory=dict)
 
 
-def read_situation(facts: Facts) -> Situation:
-    """The patient's salvage line and the other facts studies select on."""
+def read_situation(facts: Facts, criteria: Mapping[str, Tri] | None = None,
+                   criterion_titles: Mapping[str, str] | None = None) -> Situation:
+    """The patient's salvage line and the other facts studies select on.
+
+    ``criteria`` are the pathway's named criterion outcomes for ``facts`` (needed by
+    ``criteria`` hints; without them such a hint is unknown, never contradicted)."""
     line: int | None = None
     status = facts.disease_status
     tried = facts.response_to_latest_treatment in ("partial-remission", "no-response")
@@ -99,7 +108,8 @@ def read_situation(facts: Facts) -> Situation:
         why = "We could not tell which salvage this is: the disease status is not recorded."
     prior_sct = None if prior is None else "allogeneic-stem-cell-transplant" in prior
     return Situation(line, why, status, facts.mrd, facts.age_years, facts.ph_status,
-                     facts.lineage, facts.kmt2a, prior_sct, facts.ecog)
+                     facts.lineage, facts.kmt2a, prior_sct, facts.ecog,
+                     dict(criteria or {}), dict(criterion_titles or {}))
 
 
 HintResult = Literal["met", "contradicted", "unknown"]
@@ -199,6 +209,17 @@ def check_hints(hints: Hints, s: Situation) -> tuple[HintCheck, ...]:
                                  f"{hints.age_max:g}; you are {s.age:g}."))
         else:
             out.append(HintCheck("age", "met"))
+    for crit_id in hints.criteria:
+        title = s.criterion_titles.get(crit_id, crit_id)
+        outcome = s.criteria.get(crit_id)
+        if outcome is None:
+            out.append(HintCheck(title, "unknown"))
+        elif outcome:
+            out.append(HintCheck(title, "met"))
+        else:
+            out.append(HintCheck(title, "contradicted",
+                                 f"It counted only people for whom this holds: {title[0].lower()}"
+                                 f"{title[1:]}; it does not hold for you."))
     return tuple(out)
 
 

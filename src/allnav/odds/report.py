@@ -313,11 +313,17 @@ def _context(pathway: Pathway, spec: ContextSpec, situation: Situation) -> Shown
     return dataclasses.replace(shown, fits=fits)
 
 
+def _situation(pathway: Pathway, assessment: Assessment) -> Situation:
+    """The patient as studies select on, with the pathway's named criteria evaluated once."""
+    titles = {cid: c.title for cid, c in pathway.criteria.items()}
+    return read_situation(assessment.facts, pathway.evaluate_criteria(assessment.facts), titles)
+
+
 def odds_for_patient(pathway: Pathway, config: OddsConfig, assessment: Assessment
                      ) -> tuple[OptionOdds, ...]:
     """The numbers for every option ``assessment`` found suitable or possible, in the
     vocabulary order. Options found not suitable are left out."""
-    situation = read_situation(assessment.facts)
+    situation = _situation(pathway, assessment)
     return tuple(option_odds(pathway, config.options[o.id], o.status, situation)
                  for o in assessment.options if o.status != "not-suitable")
 
@@ -326,7 +332,7 @@ def odds_report(pathway: Pathway, config: OddsConfig, assessment: Assessment) ->
     """:func:`odds_for_patient` plus the patient's situation as read, the historical
     context (chemotherapy-era odds by salvage line, survival after relapse) and the
     report-wide cautions."""
-    situation = read_situation(assessment.facts)
+    situation = _situation(pathway, assessment)
     return OddsReport(
         as_of=assessment.as_of, situation=situation,
         context=tuple(_context(pathway, c, situation) for c in config.context),

@@ -54,6 +54,8 @@ def option_to_dict(o: OptionResult, pathway: Pathway, a: Assessment) -> dict[str
                 "text": r.text,
                 "facts": {name: jsonable(v) for name, v in a.reason_facts(r)},
                 "counts": r.counts,
+                # Only on a requirement that makes the option "possible" when not met.
+                **({"judgement": True} if r.judgement else {}),
             }
             for r in o.reasons
         ],
@@ -63,6 +65,11 @@ def option_to_dict(o: OptionResult, pathway: Pathway, a: Assessment) -> dict[str
     }
     if o.urgent_text:
         out["urgent_text"] = o.urgent_text
+    if o.guideline is not None:
+        g = o.guideline
+        out["guideline"] = {"rank": g.rank, "group": g.group,
+                            "source": evidence_ref(pathway, g.evidence),
+                            "verification": g.verification}
     return out
 
 

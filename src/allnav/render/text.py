@@ -50,6 +50,11 @@ def _option_block(o: OptionResult, pathway: Pathway) -> Group:
         lines.append(Text(f"  Would change with: {asks}", style="yellow"))
     for n in o.notes:
         lines.append(Text(f"  Note: {n}", style="cyan"))
+    if o.guideline is not None:
+        g = o.guideline
+        mark = "" if g.verification == "verified" else f" [{g.verification}: not yet checked against the guideline]"
+        lines.append(Text(f"  Guideline order: {g.rank.replace('-', ' ')} - {g.group}, "
+                          f"{pathway.evidence[g.evidence].short}{mark}", style="magenta"))
     lines.append(Text(f"  Sources: {_sources(o, pathway)}", style="dim"))
     return Group(*lines)
 

@@ -112,7 +112,10 @@ def plain_question(fact: str) -> str:
 
 def _changes(r: OptionResult) -> tuple[str, ...]:
     if r.status == "possible":
-        return tuple(f"We don't know yet: {plain_question(name)}" for name in r.missing_facts)
+        # A judgement call (outside a label's or trial's population) is said as it is.
+        judged = tuple(x.text for x in r.reasons if x.outcome is False and x.judgement)
+        return judged + tuple(f"We don't know yet: {plain_question(name)}"
+                              for name in r.missing_facts)
     if r.status == "not-suitable":
         return tuple(x.text for x in r.reasons if x.outcome is False and x.counts)
     return ()
