@@ -90,7 +90,16 @@ async def assess_facts(request: Request) -> Response:
     return JSONResponse(assessment_to_dict(result, st.pathway))
 
 
-@router.get("/healthz", summary="Liveness", tags=["Operations"],
-            responses={200: openapi.json_response("Alive", {"type": "object"})})
-async def healthz() -> Response:
+@router.get("/healthz", summary="Health", tags=["Operations"],
+            responses={200: openapi.json_response("Healthy", {"type": "object"}),
+                       503: openapi.json_response("A part the service needs is failing",
+                                                  {"type": "object"})})
+async def healthz(request: Request) -> Response:
+    """``ok``, or 503 naming what fails (so a load balancer stops sending CDS calls that
+    would all get 401 while the JWT replay store is broken)."""
+    failure = state(request).verifier.jti_cache.failure
+    if failure is not None:
+        return JSONResponse({"status": "failing", "problems": [
+            f"the JWT replay store fails ({failure}): every CDS Hooks call is refused"]},
+            status_code=503)
     return JSONResponse({"status": "ok"})
