@@ -31,7 +31,7 @@ from allnav.web.http import (
     problems_response,
 )
 from allnav.web.jwt_auth import JwtVerifier
-from allnav.web.settings import Settings
+from allnav.web.settings import Settings, check_serving
 
 # httpx logs every request URL at INFO; FHIR query URLs carry the patient id.
 for _name in ("httpx", "httpcore"):
@@ -99,7 +99,9 @@ class ServiceFastPath:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The app for ``settings``. Raises ``KnowledgeError`` when the pathway is invalid."""
+    """The app for ``settings``. Raises ``KnowledgeError`` when the pathway is invalid, and
+    ``ConfigError`` when the settings cannot be served safely (issuers without ``base_url``)."""
+    check_serving(settings)
     app = FastAPI(
         title="ALL Navigator",
         version=allnav.__version__,

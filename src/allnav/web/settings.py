@@ -69,8 +69,10 @@ class Settings:
 
     issuers: Mapping[str, Issuer] = field(default_factory=dict)
     #: The public base URL of the app as EHRs call it (e.g. ``https://allnav.example.org``).
-    #: It is the prefix of the expected JWT ``aud`` and of card links; when unset, the
-    #: URL of each request is used.
+    #: It is the prefix of the expected JWT ``aud`` and of card links. Required when any
+    #: issuer is configured (:func:`check_serving`): the request's own URL comes from its
+    #: ``Host`` header, which the caller chooses. Only the insecure demo (loopback only)
+    #: falls back to the request's URL.
     base_url: str | None = None
     insecure_demo: bool = False
     #: Discovery answers without a JWT (it carries no patient data); some EHR test
@@ -243,9 +245,26 @@ def parse_settings(data: object, *, base_dir: Path, source: str = "config") -> S
         service_id=service_id,
         pathway_path=pathway_path,
     )
+    if settings.issuers and settings.base_url is None:
+        r.error(("server", "base_url"), BASE_URL_REQUIRED)
     if r.problems:
         raise ConfigError(source, r.problems)
     return settings
+
+
+BASE_URL_REQUIRED = (
+    "is required when issuers are configured: it is the JWT audience and the start of card "
+    "links, and without it both would follow the request's Host header, which any caller "
+    "can set (e.g. base_url = \"https://allnav.example.org\")")
+
+
+def check_serving(settings: Settings, source: str = "settings") -> None:
+    """Raise :class:`ConfigError` when ``settings`` cannot be served safely.
+
+    ``parse_settings`` already refuses such a file; this also covers settings built in code.
+    """
+    if settings.issuers and not settings.base_url and not settings.insecure_demo:
+        raise ConfigError(source, [Problem("config", ("server", "base_url"), BASE_URL_REQUIRED)])
 
 
 def load_settings(path: Path | str | None = None) -> Settings:
