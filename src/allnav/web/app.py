@@ -31,6 +31,7 @@ from allnav.web.http import (
     problems_response,
 )
 from allnav.web.jwt_auth import JwtVerifier
+from allnav.web.pdf import PdfQueue
 from allnav.web.settings import Settings, check_serving
 
 # httpx logs every request URL at INFO; FHIR query URLs carry the patient id.
@@ -113,7 +114,8 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.allnav = AppState(settings, load_pathway(settings.pathway_path),
-                                JwtVerifier(settings))
+                                JwtVerifier(settings), PdfQueue(settings.pdf_workers,
+                                                                settings.pdf_queue))
     app.include_router(cds_hooks.router)
     app.include_router(api.router)
     app.include_router(pages.router)

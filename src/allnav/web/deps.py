@@ -8,6 +8,7 @@ from fastapi import Request
 
 from allnav.pathway import Pathway
 from allnav.web.jwt_auth import JwtVerifier
+from allnav.web.pdf import PdfQueue
 from allnav.web.settings import Settings
 
 
@@ -18,6 +19,7 @@ class AppState:
     settings: Settings
     pathway: Pathway
     verifier: JwtVerifier
+    pdf: PdfQueue
 
 
 def state(request: Request) -> AppState:

@@ -58,6 +58,7 @@ from allnav.web.forms import (
     pairs_to_form,
     read_form,
 )
+from allnav.web.pdf import PdfBusy
 from allnav.web.topics import Topics, load_topics
 from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, build_report
 
@@ -186,6 +187,8 @@ _ERROR_WORDS = {
     404: ("We could not find that page", "Check the address, or start from the home page."),
     405: ("That page cannot be opened this way", "Please start from the home page."),
     413: ("That was too much to send", "Please send less, or use fewer answers."),
+    503: ("The printable summary is busy", "Many are being made right now. Please wait a few "
+          "seconds and try again; your answers were not kept."),
 }
 
 
@@ -376,8 +379,6 @@ async def summary(request: Request) -> Response:
 
 @router.post("/summary.pdf")
 async def summary_pdf(request: Request) -> Response:
-    from allnav.web.pdf import html_to_pdf  # WeasyPrint is heavy: load it on first use
-
     answers = await read_answers(request)
     if answers.facts is None:
         raise StarletteHTTPException(400)
@@ -385,7 +386,12 @@ async def summary_pdf(request: Request) -> Response:
     ctx = _common(request)
     ctx.update(title="Summary for your care team", report=report, urgent=report.urgent,
                chosen=_values(answers.form, ctx["topics"]), carry=[], pdf=True)
-    pdf = html_to_pdf(ENV.get_template("summary.html").render(**ctx))
+    try:  # rendered in another process, never on the event loop (issue 17)
+        pdf = await state(request).pdf.render(ENV.get_template("summary.html").render(**ctx))
+    except PdfBusy as busy:
+        response = error_page(request, 503)
+        response.headers["Retry-After"] = str(busy.retry_after)
+        return response
     name = f"all-navigator-summary-{report.assessment.as_of.isoformat()}.pdf"
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -79,6 +79,10 @@ class Settings:
     #: tools, such as the CDS Hooks sandbox, do not sign discovery calls.
     public_discovery: bool = False
     max_body_bytes: int = 5 * 1024 * 1024
+    #: PDF renderer processes per server process, and PDF requests that may wait for one;
+    #: more get 503 with Retry-After (the PDF never runs on the event loop).
+    pdf_workers: int = 1
+    pdf_queue: int = 4
     jwt_leeway_seconds: int = 30
     #: Longest accepted JWT lifetime (exp - iat); the replay cache holds jti this long.
     jwt_max_lifetime_seconds: int = 3600
@@ -98,7 +102,7 @@ class Settings:
 
 
 _TOP_KEYS = ("server", "security", "fhir", "issuers")
-_SERVER_KEYS = ("base_url", "max_body_bytes", "pathway", "service_id")
+_SERVER_KEYS = ("base_url", "max_body_bytes", "pathway", "service_id", "pdf_workers", "pdf_queue")
 _SECURITY_KEYS = ("public_discovery", "jwt_leeway_seconds", "jwt_max_lifetime_seconds",
                   "jti_cache_size")
 _FHIR_KEYS = ("timeout_seconds", "allow_http")
@@ -240,6 +244,8 @@ def parse_settings(data: object, *, base_dir: Path, source: str = "config") -> S
             security, "jwt_max_lifetime_seconds", ("security",), 3600, 1, 86400)),
         jti_cache_size=int(r.number(security, "jti_cache_size", ("security",), 100_000,
                                     100, 10_000_000)),
+        pdf_workers=int(r.number(server, "pdf_workers", ("server",), 1, 1, 8)),
+        pdf_queue=int(r.number(server, "pdf_queue", ("server",), 4, 0, 100)),
         fhir_timeout_seconds=r.number(fhir, "timeout_seconds", ("fhir",), 2.0, 0.1, 30),
         fhir_allow_http=r.flag(fhir, "allow_http", ("fhir",)),
         service_id=service_id,
