@@ -24,6 +24,7 @@ from allnav.facts_reader import consistency_warnings
 from allnav.interop.fhir_codes import load_codebook
 from allnav.interop.fhir_derive import Deriver, Item, short_ref
 from allnav.interop.fhir_values import as_list, as_map, choice_clash, resource_problem, valid_id
+from allnav.nesting import deeper_than, too_deep_message
 from allnav.problems import InputError, Loc, Problem, format_loc
 
 __all__ = ["facts_from_bundle", "facts_from_ndjson", "facts_from_resources", "is_fhir",
@@ -103,6 +104,10 @@ def facts_from_ndjson(text: str, as_of: dt.date) -> tuple[Facts, tuple[Problem, 
                                     f"line {n} is not valid JSON ({e.msg}); it was not used",
                                     severity="warning"))
             continue
+        except RecursionError:  # json stops by itself at about 1,000 levels, cheaply
+            res = None
+        if res is None or deeper_than(res):
+            raise InputError([Problem("nesting", ("line", n), too_deep_message(f"line {n}"))])
         raws += _expand((("line", n), None, res), problems, 0)
     if not raws:
         raise InputError(problems or [Problem("empty", (), "the NDJSON file has no resources")])

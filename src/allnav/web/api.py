@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from allnav.engine import assess
 from allnav.facts import FIELDS, TOP_LEVEL_KEYS, FieldSpec
 from allnav.facts_reader import read_facts
+from allnav.nesting import deeper_than, too_deep_message
 from allnav.problems import InputError, Problem
 from allnav.render.json_report import assessment_to_dict
 from allnav.web import openapi
@@ -78,6 +79,8 @@ def facts_schema() -> dict[str, Any]:
 async def assess_facts(request: Request) -> Response:
     st = state(request)
     data = await read_json(request)
+    if deeper_than(data):  # facts are three levels deep; the reader must not recurse far
+        return problems_response([Problem("nesting", (), too_deep_message("the body"))], 422)
     if not isinstance(data, dict):
         raise BadRequest([Problem("type", (), "the facts must be a JSON object of field: "
                                   "value pairs (see docs/facts.md)")])

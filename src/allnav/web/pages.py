@@ -261,7 +261,9 @@ class Answers:
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
-    form = await request.form()
+    # Starlette refuses a form field over 1 MiB (encoded) by default, which made a facts_text
+    # under MAX_FACTS_TEXT a generic 400 (issue 17); the body limit is what bounds a field.
+    form = await request.form(max_part_size=state(request).settings.max_body_bytes)
     return {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
 
 
@@ -289,7 +291,9 @@ async def read_answers(request: Request) -> Answers:
     text = (form.get("facts_text") or [""])[-1]
     if text.strip():
         if len(text) > MAX_FACTS_TEXT:
-            result = FormResult(None, (), (Problem("too_large", ("facts_text",), "the text is too long"),))
+            result = FormResult(None, (), (Problem(
+                "too_large", ("facts_text",),
+                f"the text is longer than {MAX_FACTS_TEXT:,} characters; paste less"),))
         else:
             result = _read_text(text, today)
         return Answers(result, [("facts_text", text)], form, from_text=True)

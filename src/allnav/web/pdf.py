@@ -10,6 +10,7 @@ so a page can never make the server reach out. The PDF is tagged (structure tree
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import contextlib
 import logging
@@ -95,6 +96,17 @@ def _pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
                 initializer=_start_renderer)
             _pools[workers] = pool
         return pool
+
+
+@atexit.register
+def _stop_renderers() -> None:
+    """Stop the renderer processes before the interpreter tears its modules down (otherwise
+    the pool's clean-up runs half torn down and prints an ignored exception)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _forget_pool(workers: int, pool: concurrent.futures.ProcessPoolExecutor) -> None:

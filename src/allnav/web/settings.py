@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import yaml
 
+from allnav.nesting import TooDeep, deeper_than, safe_load_yaml, too_deep_message
 from allnav.problems import AllnavError, Loc, Problem, format_loc
 
 #: Environment variable naming the config file when ``--config`` is not given.
@@ -284,11 +285,16 @@ def load_settings(path: Path | str | None = None) -> Settings:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(p.name, [Problem("config", (), f"cannot read {p}: {e.strerror}")]) from None
+    too_deep = ConfigError(p.name, [Problem("nesting", (), too_deep_message("the file"))])
     try:
         data: object = (tomllib.loads(text) if p.suffix.lower() == ".toml"
-                        else yaml.safe_load(text))
+                        else safe_load_yaml(text))
+    except (TooDeep, RecursionError):  # tomllib stops by itself at about 1,000 levels
+        raise too_deep from None
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
         raise ConfigError(p.name, [Problem("syntax", (), f"not valid TOML/YAML: {e}")]) from None
+    if deeper_than(data):
+        raise too_deep
     return parse_settings(data, base_dir=p.parent, source=p.name)
 
 
