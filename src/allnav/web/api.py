@@ -80,7 +80,7 @@ async def assess_facts(request: Request) -> Response:
     st = state(request)
     data = await read_json(request)
     if deeper_than(data):  # facts are three levels deep; the reader must not recurse far
-        return problems_response([Problem("nesting", (), too_deep_message("the body"))], 422)
+        raise BadRequest([Problem("nesting", (), too_deep_message("the body"))])
     if not isinstance(data, dict):
         raise BadRequest([Problem("type", (), "the facts must be a JSON object of field: "
                                   "value pairs (see docs/facts.md)")])
