@@ -306,13 +306,15 @@ def _not_this_patient(res: Mapping[str, Any], patient: str | None, own: frozense
             return "fhir_no_subject", "has a subject without a reference"
         if ref in own:
             continue
+        if ref.startswith("#"):
+            return "fhir_other_server", "names a contained resource as its subject, not this patient"
         short = short_ref(ref)
         if short is None or not short.startswith("Patient/"):
             kind = short.split("/")[0] if short else ref.split("/")[0][:40]
             return "fhir_not_a_patient", f"is about a {kind}, not this patient"
         if patient is not None and short != patient:
             return "fhir_other_patient", f"is about another patient than {patient}"
-        if "://" in ref or ref.startswith(("urn:", "#")):
+        if "://" in ref or ref.startswith("urn:"):
             return "fhir_other_server", f"refers to its patient on another server ({short})"
         if patient is None:
             return "fhir_no_subject", "names a patient who is not in the records"
