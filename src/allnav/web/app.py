@@ -110,7 +110,10 @@ def create_app(settings: Settings) -> FastAPI:
         "lymphoblastic leukemia: a CDS Hooks 2.0.1 service, a JSON API and the web decision "
         "aid (patient and clinician pages). It supports "
         "decisions; it does not make them, and it does not dose drugs.",
-        docs_url="/docs",
+        # No /docs: FastAPI's Swagger UI page loads its script from a CDN at a floating
+        # version without SRI (issue 17), and no package of it is at hand to serve locally.
+        # /openapi.json describes the API for any viewer.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.allnav = AppState(settings, load_pathway(settings.pathway_path),
