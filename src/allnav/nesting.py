@@ -39,8 +39,14 @@ def too_deep_message(what: str = "the input") -> str:
 
 
 def deeper_than(data: object, limit: int = MAX_NESTING) -> bool:
-    """Whether ``data`` (parsed JSON, YAML or TOML) nests lists and dicts over ``limit`` deep."""
+    """Whether ``data`` (parsed JSON, YAML or TOML) nests lists and dicts over ``limit`` deep.
+
+    Without recursion, and each shared list or dict (a YAML alias) is walked once per depth
+    it is reached at and never deeper than ``limit``: an alias bomb costs its unique nodes,
+    not its 10^9 paths.
+    """
     stack: list[tuple[object, int]] = [(data, 1)]
+    deepest_seen: dict[int, int] = {}
     while stack:
         node, depth = stack.pop()
         if type(node) is dict:
@@ -51,6 +57,9 @@ def deeper_than(data: object, limit: int = MAX_NESTING) -> bool:
             continue
         if depth > limit:
             return True
+        if deepest_seen.get(id(node), 0) >= depth:
+            continue  # reached before at this depth or deeper: nothing new below
+        deepest_seen[id(node)] = depth
         stack.extend((child, depth + 1) for child in children
                      if type(child) is dict or type(child) is list)
     return False
