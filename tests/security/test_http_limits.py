@@ -90,6 +90,20 @@ def test_a_normal_request_is_served(port: int) -> None:
     assert _status(answer) == 200
 
 
+def test_a_large_body_in_one_read_is_not_counted_as_head(port: int) -> None:
+    """Regression: a POST whose head and 200 KB body arrive together is served."""
+    import json
+
+    body = json.dumps({"age_years": 44, "description": "x" * 200_000}).encode()
+    head = (f"POST /api/assess HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection((HOST, port), timeout=10) as s:
+        for _ in range(3):  # and again on the same keep-alive connection
+            s.sendall(head + body)
+            answer = _read_answer(s)
+            assert _status(answer) == 200, answer[:200]
+
+
 def test_a_huge_header_gets_431_and_is_not_read(port: int) -> None:
     big = b"X-Big: " + b"a" * (4 * 1024 * 1024) + b"\r\n"  # 4 MB (the attack used 100 MB)
     answer = _exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + big + b"\r\n")

@@ -55,6 +55,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._header_count = 0
         self._reading_head = True
         self._refusal: tuple[int, str] | None = None
+        self._completed = 0  # requests that ended in the read being parsed
         self._head_timer: asyncio.TimerHandle | None = None
         self._arm_head_timer()
 
@@ -67,9 +68,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return  # refused already: the rest is not read
         if self._reading_head and self._head_timer is None:
             self._arm_head_timer()
+        self._completed = 0
         super().data_received(data)
-        if self._reading_head and not self.transport.is_closing():
+        if self._reading_head and not self.transport.is_closing() and not self._completed:
             # The head is not complete after this read: count what it has buffered so far.
+            # A read in which a request ended is not counted (it holds that request's body,
+            # and we cannot tell where the next head starts): so the buffered head stays
+            # below MAX_HEAD_BYTES plus one read.
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._refuse(431, f"the request head is larger than {MAX_HEAD_BYTES} bytes")
@@ -91,6 +96,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._reading_head, self._head_bytes, self._header_count = True, 0, 0
+        self._completed += 1
 
     def send_400_response(self, msg: str) -> None:
         # A parser error, or one of our callbacks refusing the request (_Refused).
