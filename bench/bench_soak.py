@@ -52,6 +52,7 @@ from allnav.web.forms import facts_to_pairs  # noqa: E402
 FORM = "application/x-www-form-urlencoded"
 EXAMPLE = "first-relapse-cd19-positive"
 WARMUP_S = 5.0
+IDLE_EXPIRY_S = 4.0
 MEMORY_GROWTH_GOAL = 0.10
 
 
@@ -123,6 +124,7 @@ async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
 async def client(port: int, mix: Sequence[Route], deadline: float, think: float,
                  counter: list[int], rng: random.Random) -> None:
     conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    last_used = 0.0
     weights = [r.weight for r in mix]
     while time.monotonic() < deadline:
         route = rng.choices(mix, weights)[0]
@@ -131,6 +133,12 @@ async def client(port: int, mix: Sequence[Route], deadline: float, think: float,
             counter[0] += 1  # out of signed JWTs: counted, and another route is drawn
             continue
         started = time.monotonic()
+        if conn is not None and started - last_used > IDLE_EXPIRY_S:
+            # The server closes keep-alive connections idle for 5 s; as HTTP client pools do,
+            # a connection idle that long is not reused (a request written into a closing
+            # connection would be lost and counted as an error of the server).
+            conn[1].close()
+            conn = None
         try:
             if conn is None:
                 conn = await asyncio.open_connection(HOST, port)
@@ -145,7 +153,8 @@ async def client(port: int, mix: Sequence[Route], deadline: float, think: float,
             conn = None
             await asyncio.sleep(think)
             continue
-        route.latencies.append(time.monotonic() - started)
+        last_used = time.monotonic()
+        route.latencies.append(last_used - started)
         route.statuses[status] = route.statuses.get(status, 0) + 1
         if status == 503 and route.name == "pdf" and b"retry-after:" in head.lower():
             route.busy += 1
