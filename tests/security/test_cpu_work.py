@@ -69,3 +69,22 @@ def test_a_full_pdf_queue_answers_503_with_retry_after_at_once() -> None:
     assert all("try again" in r.text for r in busy)
     # The refused ones were answered first: they waited for nothing.
     assert {answers[n].status_code for n in done[:3]} == {503}
+
+
+def test_a_pdf_not_started_in_time_is_withdrawn_with_503() -> None:
+    """A queued PDF that no renderer has taken within ``start_within`` is answered 503, not
+    kept waiting (the soak saw admitted PDFs wait 73 s on a saturated machine)."""
+    from allnav.web.pdf import PdfBusy, PdfQueue
+
+    html = '<html lang="en"><body><p>x</p></body></html>'
+    queue = PdfQueue(workers=1, waiting=10, start_within=0.5)
+
+    async def six() -> list[object]:
+        return list(await asyncio.gather(*(queue.render(html) for _ in range(6)),
+                                         return_exceptions=True))
+
+    outcomes = asyncio.run(six())
+    pdfs = [o for o in outcomes if isinstance(o, bytes)]
+    assert all(isinstance(o, bytes | PdfBusy) for o in outcomes), outcomes
+    assert pdfs and all(p.startswith(b"%PDF-") for p in pdfs)
+    assert len(pdfs) < 6  # the ones still waiting at 0.5 s were withdrawn
