@@ -51,10 +51,10 @@ def test_healthz_and_cds_cards_are_not_held_by_pdfs() -> None:
         "cds": ("POST", SERVICE_PATH, {"authorization": f"Bearer {ehr.token(BASE + SERVICE_PATH)}",
                                        "content-type": "application/json"}, json.dumps(card_call)),
     }
-    done, answers = asyncio.run(_race(app, 4, others))
+    done, answers = asyncio.run(_race(app, 2, others))  # both taken by the renderer at once
     assert set(done[:2]) == {"healthz", "cds"}, done  # before any PDF was finished
     assert answers["cds"].status_code == 200 and answers["cds"].json()["cards"]
-    for i in range(4):
+    for i in range(2):
         assert answers[f"pdf{i}"].status_code == 200
         assert answers[f"pdf{i}"].content.startswith(b"%PDF-")
 
