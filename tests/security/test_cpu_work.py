@@ -73,18 +73,25 @@ def test_a_full_pdf_queue_answers_503_with_retry_after_at_once() -> None:
 
 def test_a_pdf_not_started_in_time_is_withdrawn_with_503() -> None:
     """A queued PDF that no renderer has taken within ``start_within`` is answered 503, not
-    kept waiting (the soak saw admitted PDFs wait 73 s on a saturated machine)."""
+    kept waiting (the soak saw admitted PDFs wait 73 s on a saturated machine). With no time
+    allowed, the jobs beyond the renderer's pipe (one rendering, one next) are withdrawn;
+    with time allowed, the same six all render."""
     from allnav.web.pdf import PdfBusy, PdfQueue
 
     html = '<html lang="en"><body><p>x</p></body></html>'
-    queue = PdfQueue(workers=1, waiting=10, start_within=0.5)
 
-    async def six() -> list[object]:
-        return list(await asyncio.gather(*(queue.render(html) for _ in range(6)),
-                                         return_exceptions=True))
+    async def six(queue: PdfQueue) -> list[object]:
+        out = list(await asyncio.gather(*(queue.render(html) for _ in range(6)),
+                                        return_exceptions=True))
+        await asyncio.sleep(0.2)  # the withdrawn jobs' callbacks free their places
+        return out
 
-    outcomes = asyncio.run(six())
-    pdfs = [o for o in outcomes if isinstance(o, bytes)]
+    hurried = PdfQueue(workers=1, waiting=10, start_within=0.0)
+    outcomes = asyncio.run(six(hurried))
     assert all(isinstance(o, bytes | PdfBusy) for o in outcomes), outcomes
-    assert pdfs and all(p.startswith(b"%PDF-") for p in pdfs)
-    assert len(pdfs) < 6  # the ones still waiting at 0.5 s were withdrawn
+    assert sum(isinstance(o, PdfBusy) for o in outcomes) >= 6 - 2
+    assert all(o.startswith(b"%PDF-") for o in outcomes if isinstance(o, bytes))
+    assert hurried.in_flight == 0
+
+    patient = PdfQueue(workers=1, waiting=10, start_within=60.0)
+    assert all(isinstance(o, bytes) for o in asyncio.run(six(patient)))
