@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: setup run example test lint typecheck unit browser screenshots bench clean
+.PHONY: setup run example test lint typecheck unit browser screenshots bench soak clean
 
 setup: $(STAMP)
 
@@ -60,6 +60,11 @@ bench: setup
 	$(BIN)/python bench/bench_fhir.py
 	$(BIN)/python bench/bench_trials.py
 	$(BIN)/python bench/bench_cds.py
+
+# 200 clients mixing pages, PDF, API and CDS calls for 60 s against a real server on loopback
+# (errors, p99 per route against /healthz, memory per worker). Not part of `make test`.
+soak: setup
+	$(BIN)/python bench/bench_soak.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

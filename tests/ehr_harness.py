@@ -66,7 +66,7 @@ class Ehr:
 
     def settings(self, **kw: Any) -> Settings:
         """Settings trusting this EHR only, with a fixed date and no network."""
-        base = Settings(issuers={self.iss: self.issuer()}, today=lambda: AS_OF)
+        base = Settings(issuers={self.iss: self.issuer()}, base_url=BASE, today=lambda: AS_OF)
         return replace(base, **kw)
 
     def claims(self, aud: str | list[str], **over: Any) -> dict[str, Any]:

@@ -102,6 +102,7 @@ def test_random_bundles_never_raise(body: dict[str, Any]) -> None:
 
 def observation(code: str, value: float, unit: str) -> dict[str, Any]:
     return {"resourceType": "Observation", "id": "o1", "status": "final",
+            "subject": {"reference": "Patient/p1"},  # only records naming a patient are read
             "code": {"coding": [{"system": LOINC, "code": code}]},
             "effectiveDateTime": "2026-11-28",
             "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit}}

@@ -19,6 +19,7 @@ import yaml
 
 from allnav import units
 from allnav.facts import FIELDS, SYMPTOM_KEYS, TOP_LEVEL_KEYS, Facts, FieldSpec, Symptoms
+from allnav.nesting import TooDeep, deeper_than, safe_load_yaml, too_deep_message
 from allnav.problems import InputError, Loc, Problem, suggest
 
 #: Keys allowed beside the facts: a format marker and a free-text label for examples.
@@ -259,14 +260,23 @@ def parse_text(text: str, *, source: str = "input") -> object:
     if not stripped:
         raise InputError([Problem("empty", (), f"{source} is empty")])
     json_error: str | None = None
+    too_deep = InputError([Problem("nesting", (), too_deep_message(source))])
     if stripped[0] in "{[":
         try:
-            return json.loads(text)
+            data = json.loads(text)
         except json.JSONDecodeError as e:
             # Could still be YAML flow style; let YAML decide, but keep JSON's message.
             json_error = f"line {e.lineno} column {e.colno}: {e.msg}"
+        except RecursionError:  # json stops by itself at about 1,000 levels, cheaply
+            raise too_deep from None
+        else:
+            if deeper_than(data):
+                raise too_deep
+            return data
     try:
-        return yaml.safe_load(text)
+        return safe_load_yaml(text)
+    except TooDeep:
+        raise too_deep from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import socket
 import sys
 import tempfile
 
@@ -14,12 +15,31 @@ from allnav.cli._app import app
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+    """Whether every address ``host`` names is a loopback address.
+
+    A name (``localhost`` included) is resolved, as uvicorn will resolve it to listen: a hosts
+    file or resolver may map ``localhost`` to a routable address (issue 17).
+    """
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
         return False
+    addresses = {info[4][0] for info in found}
+    return bool(addresses) and all(ipaddress.ip_address(str(a).split("%")[0]).is_loopback
+                                   for a in addresses)
+
+
+def _server_options() -> dict[str, object]:
+    """What every ``uvicorn.run`` of ``serve`` gets: the guarded HTTP protocol (limits on
+    the request head, see allnav.web.http_server), connection and keep-alive limits."""
+    from allnav.web.http_server import MAX_CONCURRENCY, GuardedHttpToolsProtocol
+
+    return {"http": GuardedHttpToolsProtocol, "limit_concurrency": MAX_CONCURRENCY,
+            "timeout_keep_alive": 5, "server_header": False, "log_level": "info"}
 
 
 @app.command("serve")
@@ -85,8 +105,8 @@ def serve_command(
             typer.echo("--pin-workers has no effect with one worker", err=True)
         web_app = create_app(settings)  # fails here, before listening, on bad knowledge
         tune_gc_for_serving()
-        uvicorn.run(web_app, host=host, port=port, log_level="info", server_header=False,
-                    access_log=access_log)
+        uvicorn.run(web_app, host=host, port=port, access_log=access_log,
+                    **_server_options())  # type: ignore[arg-type]
         sys.exit(0)
     create_app(settings)  # check the knowledge once before starting the workers
     with tempfile.TemporaryDirectory(prefix="allnav-") as private:  # mode 0700
@@ -97,6 +117,6 @@ def serve_command(
         if pin_workers:
             os.environ[PIN_DIR_ENV] = private
         uvicorn.run("allnav.web.app:app_from_environment", factory=True, workers=workers,
-                    host=host, port=port, log_level="info", server_header=False,
-                    access_log=access_log)
+                    host=host, port=port, access_log=access_log,
+                    **_server_options())  # type: ignore[arg-type]
     sys.exit(0)

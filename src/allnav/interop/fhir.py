@@ -24,6 +24,7 @@ from allnav.facts_reader import consistency_warnings
 from allnav.interop.fhir_codes import load_codebook
 from allnav.interop.fhir_derive import Deriver, Item, short_ref
 from allnav.interop.fhir_values import as_list, as_map, choice_clash, resource_problem, valid_id
+from allnav.nesting import deeper_than, too_deep_message
 from allnav.problems import InputError, Loc, Problem, format_loc
 
 __all__ = ["facts_from_bundle", "facts_from_ndjson", "facts_from_resources", "is_fhir",
@@ -33,8 +34,8 @@ _BUNDLE_TYPES = frozenset({"collection", "searchset", "transaction", "batch", "d
                            "message", "transaction-response", "batch-response"})
 _TREATMENT_TYPES = ("MedicationRequest", "MedicationStatement", "MedicationAdministration",
                     "Procedure")
-_NO_SUBJECT = frozenset({"Patient", "Medication", "Practitioner", "PractitionerRole",
-                         "Organization", "Location", "OperationOutcome"})
+#: The types read as this patient's records: each must name the patient as its subject.
+_READ_FOR_THE_PATIENT = frozenset({"Observation", "Condition", *_TREATMENT_TYPES})
 _MAX_DEPTH = 3
 #: resourceType values already found well-formed (a cache of resource_problem's check).
 _VALID_TYPES: set[str] = set()
@@ -70,13 +71,14 @@ def facts_from_bundle(bundle: Mapping[str, Any], as_of: dt.date) -> tuple[Facts,
 
 
 def facts_from_resources(resources: Iterable[Mapping[str, Any]], as_of: dt.date,
-                         ) -> tuple[Facts, tuple[Problem, ...]]:
+                         server: str | None = None) -> tuple[Facts, tuple[Problem, ...]]:
     """Facts and warnings from one patient's resources, e.g. CDS Hooks prefetch values.
 
     Items may be resources or (searchset) Bundles, which are opened; ``None`` items (a
     prefetch key with no data) are skipped; OperationOutcomes are reported. Locations in
     problems are ``("resources", i, ...)``. Raises :class:`InputError` for more than one
-    patient.
+    patient. ``server`` is the FHIR base URL they came from (CDS Hooks ``fhirServer``):
+    absolute references under it name the same patient as relative ones.
     """
     problems: list[Problem] = []
     raws: list[Raw] = []
@@ -85,7 +87,7 @@ def facts_from_resources(resources: Iterable[Mapping[str, Any]], as_of: dt.date,
             raws.append((("resources", i), None, res))  # the common case, without a call
         else:
             raws += _expand((("resources", i), None, res), problems, 0)
-    return _derive(raws, as_of, "FHIR resources", problems)
+    return _derive(raws, as_of, "FHIR resources", problems, server)
 
 
 def facts_from_ndjson(text: str, as_of: dt.date) -> tuple[Facts, tuple[Problem, ...]]:
@@ -103,6 +105,10 @@ def facts_from_ndjson(text: str, as_of: dt.date) -> tuple[Facts, tuple[Problem, 
                                     f"line {n} is not valid JSON ({e.msg}); it was not used",
                                     severity="warning"))
             continue
+        except RecursionError:  # json stops by itself at about 1,000 levels, cheaply
+            res = None
+        if res is None or deeper_than(res):
+            raise InputError([Problem("nesting", ("line", n), too_deep_message(f"line {n}"))])
         raws += _expand((("line", n), None, res), problems, 0)
     if not raws:
         raise InputError(problems or [Problem("empty", (), "the NDJSON file has no resources")])
@@ -175,10 +181,12 @@ def _expand(raw: Raw, problems: list[Problem], depth: int) -> list[Raw]:
 
 
 def _derive(raws: list[Raw], as_of: dt.date, where: str, problems: list[Problem],
-            ) -> tuple[Facts, tuple[Problem, ...]]:
+            server: str | None = None) -> tuple[Facts, tuple[Problem, ...]]:
     book = load_codebook()
     by_type: dict[str, list[Item]] = {}
     patient_ids: dict[str, Item] = {}
+    patient_urls: set[str] = set()
+    servers = {server} if server else set()  # where the records came from
     new_item = tuple.__new__  # Item(...) without the call through its generated __new__
     for order, (loc, full_url, res) in enumerate(raws):
         if type(res) is dict and type(rtype := res.get("resourceType")) is str \
@@ -206,22 +214,28 @@ def _derive(raws: list[Raw], as_of: dt.date, where: str, problems: list[Problem]
             same.append(item)
         if rtype == "Patient":
             patient_ids.setdefault(str(rid or full_url or item.ref), item)
+            if full_url:
+                patient_urls.add(full_url)
+        if full_url is not None and "://" in full_url:
+            servers.add(full_url.rsplit("/", 2)[0])  # https://host/fhir of .../Type/id
     patient = _one_patient(patient_ids, by_type)
-    # References that are exactly the patient's own (nearly all) need no parsing.
-    own = patient if patient is not None and short_ref(patient) == patient else None
+    own = _own_references(patient, patient_urls, servers)
     deriver = Deriver(book, as_of, where)
     for item in by_type.get("Medication", []):
         deriver.medications[item.ref] = item.res
     for rtype, items in by_type.items():
-        check = patient if rtype not in _NO_SUBJECT else None
+        check = rtype in _READ_FOR_THE_PATIENT
         for item in items:
             if check:
                 res = item.res
                 subject = res.get("subject")
-                if not (type(subject) is dict and subject.get("reference") == own
-                        and "patient" not in res) and _other_patient(res, check, own):
-                    _warn(problems, "fhir_other_patient", item.loc, f"{item.ref} is about "
-                          f"another patient than {patient}; it was not used", resource=item.ref)
+                # The common case first: a subject that is exactly this patient's reference.
+                if not (type(subject) is dict and subject.get("reference") in own
+                        and "patient" not in res) \
+                        and (why := _not_this_patient(res, patient, own)) is not None:
+                    type_, text = why
+                    _warn(problems, type_, item.loc, f"{item.ref} {text}; it was not used",
+                          resource=item.ref)
                     continue
             if rtype == "Observation":
                 deriver.observation(item)
@@ -248,7 +262,8 @@ def _one_patient(patients: Mapping[str, Item], by_type: Mapping[str, list[Item]]
     if len(named) > 1:
         raise InputError([Problem("fhir_many_patients", (), f"the records refer to {len(named)} "
                                   "different patients; give one patient's records")])
-    return None
+    # No Patient resource: the records are about the one patient they all name (if any).
+    return next(iter(named)) if named else None
 
 
 def _subjects(res: Mapping[str, Any]) -> list[str]:
@@ -263,21 +278,48 @@ def _subjects(res: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def _other_patient(res: Mapping[str, Any], patient: str, own: str | None) -> bool:
-    """Whether ``res`` names another Patient; ``own`` is ``patient`` when a reference equal to
-    it needs no parsing (it is already in ``Type/id`` form)."""
-    for key in ("subject", "patient"):
-        target = res.get(key)
-        if target is None:
+def _own_references(patient: str | None, urls: set[str], servers: set[str]) -> frozenset[str]:
+    """The reference texts that name ``patient`` (``Patient/id``): the relative reference,
+    the Patient entry's ``fullUrl``, and its absolute URL on the servers the records came
+    from (the CDS Hooks ``fhirServer``, the bases of the entries' ``fullUrl``)."""
+    if patient is None:
+        return frozenset()
+    return frozenset({patient, *urls, *(f"{s.rstrip('/')}/{patient}" for s in servers)})
+
+
+def _not_this_patient(res: Mapping[str, Any], patient: str | None, own: frozenset[str],
+                      ) -> tuple[str, str] | None:
+    """Why ``res`` cannot be read as this patient's (problem type, text); ``None`` if it can.
+
+    Only a resource whose ``subject`` (or ``patient``) references this patient is used: one
+    about a Group, identified only by an identifier, on another server, or with no subject
+    at all could be anyone's (a fever read from it would drive this patient's urgent card).
+    """
+    targets = [res[key] for key in ("subject", "patient") if res.get(key) is not None]
+    if not targets:
+        return "fhir_no_subject", "names no subject (patient)"
+    for target in targets:
+        ref = (as_map(target) or {}).get("reference")
+        if not isinstance(ref, str) or not ref:
+            if "identifier" in (as_map(target) or {}):
+                return "fhir_no_subject", "names its subject by an identifier only, not a reference"
+            return "fhir_no_subject", "has a subject without a reference"
+        if ref in own:
             continue
-        raw = target.get("reference") if type(target) is dict else \
-            (as_map(target) or {}).get("reference")
-        if own is not None and raw == own:
-            continue
-        ref = short_ref(raw)
-        if ref is not None and ref.startswith("Patient/") and ref != patient:
-            return True
-    return False
+        if ref.startswith("#"):
+            return "fhir_other_server", "names a contained resource as its subject, not this patient"
+        short = short_ref(ref)
+        if short is None or not short.startswith("Patient/"):
+            kind = short.split("/")[0] if short else ref.split("/")[0][:40]
+            return "fhir_not_a_patient", f"is about a {kind}, not this patient"
+        if patient is not None and short != patient:
+            return "fhir_other_patient", f"is about another patient than {patient}"
+        if "://" in ref or ref.startswith("urn:"):
+            return "fhir_other_server", f"refers to its patient on another server ({short})"
+        if patient is None:
+            return "fhir_no_subject", "names a patient who is not in the records"
+        # A versioned or otherwise relative form of this patient's own reference.
+    return None
 
 
 def _outcome(item: Item, problems: list[Problem]) -> None:

@@ -79,6 +79,13 @@ def read_quantity(book: CodeBook, concept: Concept, res: Mapping[str, Any]) -> R
     for spelling in spellings:
         if (conversion := table.get(norm_unit(spelling))) is not None:
             break
+    if len(spellings) == 2 and conversion is not None \
+            and (by_text := table.get(norm_unit(spellings[1]))) is not None and by_text != conversion:
+        # unit 'Cel' with code '[degF]': either could be the mistake; reading one of them
+        # would be a guess (issue 17). A unit text we do not know is display text only.
+        return [], [Refused("valueQuantity.unit",
+                            f"says '{spellings[1]}' but its code says '{spellings[0]}'; they "
+                            "disagree, so it was not used", type="fhir_unit_disagreement")]
     if conversion is None:
         known = ", ".join(sorted(table))
         what = f"unit '{spellings[0]}' is not one ALL Navigator converts" if spellings else "has no unit"

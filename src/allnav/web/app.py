@@ -31,7 +31,8 @@ from allnav.web.http import (
     problems_response,
 )
 from allnav.web.jwt_auth import JwtVerifier
-from allnav.web.settings import Settings
+from allnav.web.pdf import PdfQueue
+from allnav.web.settings import Settings, check_serving
 
 # httpx logs every request URL at INFO; FHIR query URLs carry the patient id.
 for _name in ("httpx", "httpcore"):
@@ -99,7 +100,9 @@ class ServiceFastPath:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The app for ``settings``. Raises ``KnowledgeError`` when the pathway is invalid."""
+    """The app for ``settings``. Raises ``KnowledgeError`` when the pathway is invalid, and
+    ``ConfigError`` when the settings cannot be served safely (issuers without ``base_url``)."""
+    check_serving(settings)
     app = FastAPI(
         title="ALL Navigator",
         version=allnav.__version__,
@@ -107,11 +110,15 @@ def create_app(settings: Settings) -> FastAPI:
         "lymphoblastic leukemia: a CDS Hooks 2.0.1 service, a JSON API and the web decision "
         "aid (patient and clinician pages). It supports "
         "decisions; it does not make them, and it does not dose drugs.",
-        docs_url="/docs",
+        # No /docs: FastAPI's Swagger UI page loads its script from a CDN at a floating
+        # version without SRI (issue 17), and no package of it is at hand to serve locally.
+        # /openapi.json describes the API for any viewer.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.allnav = AppState(settings, load_pathway(settings.pathway_path),
-                                JwtVerifier(settings))
+                                JwtVerifier(settings), PdfQueue(settings.pdf_workers,
+                                                                settings.pdf_queue))
     app.include_router(cds_hooks.router)
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -140,7 +140,7 @@ async def call_service(service_id: str, request: Request,
     if mentions_all(data.resources):
         as_of = st.settings.today()
         try:
-            facts, problems = facts_from_resources(data.resources, as_of)
+            facts, problems = facts_from_resources(data.resources, as_of, req.fhirServer)
         except InputError as e:
             raise BadRequest(e.problems, 422) from None
         assessment = assess(st.pathway, facts, as_of, problems)

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from allnav.pathway import Pathway
 from allnav.web.jwt_auth import JwtVerifier
+from allnav.web.pdf import PdfQueue
 from allnav.web.settings import Settings
 
 
@@ -18,6 +19,7 @@ class AppState:
     settings: Settings
     pathway: Pathway
     verifier: JwtVerifier
+    pdf: PdfQueue
 
 
 def state(request: Request) -> AppState:
@@ -29,19 +31,27 @@ class Unauthorized(Exception):
     """Answered 401 with no detail, as the CDS Hooks best practices ask."""
 
 
-def public_base(request: Request, settings: Settings) -> str:
-    """The app's base URL as callers see it: the configured one, else the request's."""
-    if settings.base_url:
-        return settings.base_url
+def _request_base(request: Request, settings: Settings) -> str:
+    """The request's own base URL (from its ``Host`` header), for the insecure demo only.
+
+    Anything else is refused: a caller chooses its ``Host`` and ``X-Forwarded-*`` headers,
+    so an audience or a link built from them is the caller's (issue 17). ``create_app``
+    refuses issuers without ``base_url``; this is the guard behind it.
+    """
+    if not settings.insecure_demo:
+        raise Unauthorized()
     return str(request.base_url).rstrip("/")
+
+
+def public_base(request: Request, settings: Settings) -> str:
+    """The app's base URL as EHRs call it: ``server.base_url`` (see :func:`_request_base`)."""
+    return settings.base_url or _request_base(request, settings)
 
 
 def endpoint_url(request: Request, settings: Settings) -> str:
     """The exact URL of the endpoint called, without query: the JWT ``aud`` must equal it."""
     path = request.url.path
     root = str(request.scope.get("root_path") or "")
-    if settings.base_url and root and path.startswith(root):
+    if root and path.startswith(root):
         path = path[len(root):]
-    if settings.base_url:
-        return settings.base_url + path
-    return str(request.url.replace(query="", fragment=""))
+    return public_base(request, settings) + path

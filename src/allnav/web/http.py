@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from allnav.interop import fastjson
+from allnav.nesting import too_deep_message
 from allnav.problems import Loc, Problem
 
 log = logging.getLogger("allnav.web")
@@ -79,7 +80,7 @@ async def read_json(request: Request) -> Any:
     except ValueError as e:
         raise BadRequest([Problem("json", (), f"the body is not valid JSON ({e})")]) from None
     except RecursionError:
-        raise BadRequest([Problem("json", (), "the body is nested too deeply")]) from None
+        raise BadRequest([Problem("nesting", (), too_deep_message("the body"))]) from None
 
 
 def validation_problems(e: ValidationError, prefix: Loc = ()) -> list[Problem]:
@@ -97,7 +98,7 @@ def parse_model(model: type[M], data: object) -> M:
     except ValidationError as e:
         raise BadRequest(validation_problems(e)) from None
     except RecursionError:
-        raise BadRequest([Problem("json", (), "the body is nested too deeply")]) from None
+        raise BadRequest([Problem("nesting", (), too_deep_message("the body"))]) from None
 
 
 class _TooLarge(Exception):

@@ -21,6 +21,7 @@ The reason goes to the log, which never receives the token itself.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import heapq
@@ -31,7 +32,8 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +50,10 @@ _KTY = {"ES384": "EC", "RS384": "RSA"}
 _REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
 #: A JWKS fetched from an allowlisted ``jku`` is reused this long.
 JKU_TTL_SECONDS = 600.0
-#: An unknown ``kid`` triggers at most one re-fetch of a ``jku`` in this interval.
+#: A ``jku`` URL is fetched at most once in this interval, whether the fetch worked or not.
 JKU_MIN_REFETCH_SECONDS = 60.0
+#: At most this many ``jku`` fetches in any minute, over all URLs (a hard cap).
+JKU_MAX_FETCHES_PER_MINUTE = 10
 
 
 class AuthError(Exception):
@@ -72,9 +76,14 @@ class Caller:
 class JtiCache:
     """``jti`` values already accepted, each kept until its token expires.
 
+    ``failure`` is always ``None`` (memory does not fail as a database can); it is there for
+    the health report, as on :class:`SharedJtiStore`.
+
     Bounded: when full of unexpired entries it refuses new tokens (fails closed)
     rather than forgetting one that could then be replayed.
     """
+
+    failure: str | None = None
 
     def __init__(self, max_size: int) -> None:
         self.max_size = max_size
@@ -101,18 +110,28 @@ class JtiCache:
             return True
 
 
+class ReplayStoreError(AuthError):
+    """The replay store cannot say whether a ``jti`` was seen: the token is refused (fail
+    closed), and the log and ``/healthz`` say the store failed, not that a token was replayed."""
+
+
 class SharedJtiStore:
     """The replay cache in a SQLite file, shared by the worker processes of one server.
 
     Same contract as :class:`JtiCache`. A primary key makes "seen before?" and "remember"
     one atomic insert across processes; expired rows are swept every ``SWEEP_EVERY`` adds.
+    A database error raises :class:`ReplayStoreError` and is kept in ``failure`` until an
+    add works again, for the health report.
     """
 
     SWEEP_EVERY = 500
 
-    def __init__(self, path: str, max_size: int) -> None:
+    def __init__(self, path: str, max_size: int, timeout: float = 2.0) -> None:
         self.max_size = max_size
-        self._db = sqlite3.connect(path, timeout=2.0, isolation_level=None, check_same_thread=False)
+        #: Why the last add failed (the exception type), or ``None`` when it worked.
+        self.failure: str | None = None
+        self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None,
+                                   check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=OFF")  # a crash loses jti that expire within the hour
         self._db.execute("CREATE TABLE IF NOT EXISTS jti (key TEXT PRIMARY KEY, exp REAL NOT NULL) "
@@ -129,24 +148,31 @@ class SharedJtiStore:
 
     def add(self, key: str, expires_at: float, now: float) -> bool:
         with self._lock:
-            self._adds += 1
-            if (self._adds - 1) % self.SWEEP_EVERY == 0:
-                self._db.execute("DELETE FROM jti WHERE exp < ?", (now,))
-                if len(self) >= self.max_size:
-                    log.warning("JWT replay store is full (%d); refusing new tokens", self.max_size)
-                    return False
             try:
-                self._db.execute("INSERT INTO jti (key, exp) VALUES (?, ?)", (key, expires_at))
-            except sqlite3.IntegrityError:
-                row = self._db.execute("SELECT exp FROM jti WHERE key = ?", (key,)).fetchone()
-                if row is not None and row[0] < now:  # an old entry not swept yet: reuse it
-                    self._db.execute("UPDATE jti SET exp = ? WHERE key = ?", (expires_at, key))
-                    return True
-                return False
+                added = self._add(key, expires_at, now)
             except sqlite3.Error as e:
-                log.warning("JWT replay store failed (%s); refusing the token", type(e).__name__)
+                self.failure = type(e).__name__
+                log.error("JWT replay store failed (%s); refusing the token", self.failure)
+                raise ReplayStoreError(f"replay store failed ({self.failure})") from None
+            self.failure = None
+            return added
+
+    def _add(self, key: str, expires_at: float, now: float) -> bool:
+        self._adds += 1
+        if (self._adds - 1) % self.SWEEP_EVERY == 0:
+            self._db.execute("DELETE FROM jti WHERE exp < ?", (now,))
+            if len(self) >= self.max_size:
+                log.warning("JWT replay store is full (%d); refusing new tokens", self.max_size)
                 return False
-            return True
+        try:
+            self._db.execute("INSERT INTO jti (key, exp) VALUES (?, ?)", (key, expires_at))
+        except sqlite3.IntegrityError:
+            row = self._db.execute("SELECT exp FROM jti WHERE key = ?", (key,)).fetchone()
+            if row is not None and row[0] < now:  # an old entry not swept yet: reuse it
+                self._db.execute("UPDATE jti SET exp = ? WHERE key = ?", (expires_at, key))
+                return True
+            return False
+        return True
 
 
 async def fetch_jwks(url: str) -> Mapping[str, Any]:
@@ -183,6 +209,78 @@ def _keys_by_kid(jwks: Mapping[str, Any]) -> dict[str, _Key]:
     return out
 
 
+class JkuKeys:
+    """JWK Sets fetched from allowlisted ``jku`` URLs, fetched as rarely as possible.
+
+    An unauthenticated caller chooses the ``kid``, so an unknown ``kid`` with an allowlisted
+    ``jku`` must not make the server fetch on every request (issue 17: 60 requests made 60
+    fetches of up to 2 s each). So:
+
+    - **single flight**: concurrent requests for one URL wait for the one fetch under way;
+    - **every attempt counts**, failed or not: a URL is fetched at most once per
+      ``min_interval`` seconds;
+    - **a hard cap**: at most ``max_per_minute`` fetches in any 60 s, over all URLs.
+
+    A refused fetch is an :class:`AuthError`; the caller answers 401 as for any bad token.
+    """
+
+    def __init__(self, fetcher: JwksFetcher, *, ttl: float = JKU_TTL_SECONDS,
+                 min_interval: float = JKU_MIN_REFETCH_SECONDS,
+                 max_per_minute: int = JKU_MAX_FETCHES_PER_MINUTE,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._fetcher = fetcher
+        self.ttl, self.min_interval, self.max_per_minute = ttl, min_interval, max_per_minute
+        self._clock = clock
+        self._keys: dict[str, tuple[float, dict[str, _Key]]] = {}  # url -> (fetched at, keys)
+        self._attempted: dict[str, float] = {}  # url -> last attempt, success or not
+        self._recent: deque[float] = deque()  # times of the attempts of the last minute
+        self._inflight: dict[str, asyncio.Future[dict[str, _Key]]] = {}
+        #: Fetches made (successful or not), for the health report and the tests.
+        self.fetches = 0
+
+    async def key(self, url: str, kid: str) -> _Key:
+        now = self._clock()
+        fetched_at, keys = self._keys.get(url, (float("-inf"), {}))
+        if kid in keys and now - fetched_at < self.ttl:
+            return keys[kid]
+        pending = self._inflight.get(url)
+        if pending is not None:
+            keys = await asyncio.shield(pending)
+        else:
+            keys = await self._fetch(url, now)
+        if kid not in keys:
+            raise AuthError("unknown kid")
+        return keys[kid]
+
+    async def _fetch(self, url: str, now: float) -> dict[str, _Key]:
+        if now - self._attempted.get(url, float("-inf")) < self.min_interval:
+            raise AuthError("unknown kid (jku fetched recently)")
+        while self._recent and self._recent[0] <= now - 60.0:
+            self._recent.popleft()
+        if len(self._recent) >= self.max_per_minute:
+            log.warning("jku fetch limit reached (%d a minute); refusing the token",
+                        self.max_per_minute)
+            raise AuthError("jku fetch limit reached")
+        self._attempted[url] = now
+        self._recent.append(now)
+        self.fetches += 1
+        future: asyncio.Future[dict[str, _Key]] = asyncio.get_running_loop().create_future()
+        self._inflight[url] = future
+        try:
+            keys = _keys_by_kid(await self._fetcher(url))
+        except (httpx.HTTPError, ValueError, AuthError) as e:
+            reason = e.reason if isinstance(e, AuthError) else type(e).__name__
+            error = AuthError(f"jku fetch failed ({reason})")
+            future.set_exception(error)
+            future.exception()  # retrieved: no "never retrieved" warning when no one waits
+            raise error from None
+        finally:
+            del self._inflight[url]
+        self._keys[url] = (now, keys)
+        future.set_result(keys)
+        return keys
+
+
 class JwtVerifier:
     """Verifies CDS Hooks JWTs against the issuers of :class:`Settings`."""
 
@@ -192,8 +290,7 @@ class JwtVerifier:
             SharedJtiStore(settings.jti_store, settings.jti_cache_size) if settings.jti_store
             else JtiCache(settings.jti_cache_size))
         self._static = {iss: _keys_by_kid(i.jwks) for iss, i in settings.issuers.items()}
-        self._fetched: dict[str, tuple[float, dict[str, _Key]]] = {}
-        self._fetcher: JwksFetcher = settings.jwks_fetcher or fetch_jwks
+        self.jku_keys = JkuKeys(settings.jwks_fetcher or fetch_jwks)
 
     async def _key(self, issuer: Issuer, kid: str, jku: str | None) -> _Key:
         key = self._static[issuer.iss].get(kid)
@@ -201,20 +298,7 @@ class JwtVerifier:
             return key
         if jku is None:
             raise AuthError("unknown kid")
-        now = time.monotonic()
-        fetched_at, keys = self._fetched.get(jku, (float("-inf"), {}))
-        fresh = now - fetched_at < JKU_TTL_SECONDS
-        if kid not in keys or not fresh:
-            if now - fetched_at < JKU_MIN_REFETCH_SECONDS:
-                raise AuthError("unknown kid (jku fetched recently)")
-            try:
-                keys = _keys_by_kid(await self._fetcher(jku))
-            except (httpx.HTTPError, ValueError) as e:
-                raise AuthError(f"jku fetch failed ({type(e).__name__})") from None
-            self._fetched[jku] = (now, keys)
-        if kid not in keys:
-            raise AuthError("unknown kid")
-        return keys[kid]
+        return await self.jku_keys.key(jku, kid)
 
     async def verify(self, token: str, audience: str) -> Caller:
         """The caller of a valid token; raises :class:`AuthError` otherwise.
@@ -245,19 +329,10 @@ class JwtVerifier:
         jku = header.get("jku")
         if jku is not None and jku not in issuer.jku:
             raise AuthError("jku not allowed for this issuer")
-        key = await self._key(issuer, kid, jku)
-        jwk_alg = key.data.get("alg")
-        if (jwk_alg is not None and jwk_alg != alg) or key.data.get("kty") != _KTY[alg]:
-            raise AuthError("key does not match alg")
-        if alg == "ES384" and key.data.get("crv") != "P-384":
-            raise AuthError("ES384 needs a P-384 key")
-        try:
-            valid = _VERIFIERS[alg].verify(signing_input, key.jwk.key, signature)
-        except (ValueError, TypeError):
-            valid = False
-        if not valid:
-            raise AuthError("bad signature")
-        claims = unverified  # from here on: the signature covers them
+        # The claims are checked before the key is looked up: a token that would be refused
+        # anyway never makes the server fetch a jku (issue 17). Until the signature is
+        # checked below they are only what the caller says; nothing is trusted before it.
+        claims = unverified
         for name in _REQUIRED_CLAIMS:
             if name not in claims:
                 raise AuthError(f"no {name}")
@@ -284,8 +359,20 @@ class JwtVerifier:
             raise AuthError("tenant not allowed")
         if not isinstance(jti, str) or not jti:
             raise AuthError("no jti")
+        key = await self._key(issuer, kid, jku)
+        jwk_alg = key.data.get("alg")
+        if (jwk_alg is not None and jwk_alg != alg) or key.data.get("kty") != _KTY[alg]:
+            raise AuthError("key does not match alg")
+        if alg == "ES384" and key.data.get("crv") != "P-384":
+            raise AuthError("ES384 needs a P-384 key")
+        try:
+            valid = _VERIFIERS[alg].verify(signing_input, key.jwk.key, signature)
+        except (ValueError, TypeError):
+            valid = False
+        if not valid:
+            raise AuthError("bad signature")
         if not self.jti_cache.add(f"{iss}\x00{jti}", float(exp) + leeway, now):
-            raise AuthError("replayed jti")
+            raise AuthError("replayed jti (or the replay cache is full)")
         return Caller(iss=issuer.iss, jti=jti, tenant=tenant if isinstance(tenant, str) else None)
 
 

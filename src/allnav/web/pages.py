@@ -65,6 +65,7 @@ from allnav.web.forms import (
     pairs_to_form,
     read_form,
 )
+from allnav.web.pdf import PdfBusy
 from allnav.web.topics import Topics, load_topics
 from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report
 
@@ -198,6 +199,8 @@ _ERROR_WORDS = {
     404: ("We could not find that page", "Check the address, or start from the home page."),
     405: ("That page cannot be opened this way", "Please start from the home page."),
     413: ("That was too much to send", "Please send less, or use fewer answers."),
+    503: ("The printable summary is busy", "Many are being made right now. Please wait a few "
+          "seconds and try again; your answers were not kept."),
 }
 
 
@@ -270,7 +273,9 @@ class Answers:
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
-    form = await request.form()
+    # Starlette refuses a form field over 1 MiB (encoded) by default, which made a facts_text
+    # under MAX_FACTS_TEXT a generic 400 (issue 17); the body limit is what bounds a field.
+    form = await request.form(max_part_size=state(request).settings.max_body_bytes)
     return {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
 
 
@@ -298,7 +303,9 @@ async def read_answers(request: Request) -> Answers:
     text = (form.get("facts_text") or [""])[-1]
     if text.strip():
         if len(text) > MAX_FACTS_TEXT:
-            result = FormResult(None, (), (Problem("too_large", ("facts_text",), "the text is too long"),))
+            result = FormResult(None, (), (Problem(
+                "too_large", ("facts_text",),
+                f"the text is longer than {MAX_FACTS_TEXT:,} characters; paste less"),))
         else:
             result = _read_text(text, today)
         return Answers(result, [("facts_text", text)], form, from_text=True)
@@ -411,8 +418,6 @@ async def summary(request: Request) -> Response:
 
 @router.post("/summary.pdf")
 async def summary_pdf(request: Request) -> Response:
-    from allnav.web.pdf import html_to_pdf  # WeasyPrint is heavy: load it on first use
-
     answers = await read_answers(request)
     if answers.facts is None:
         raise StarletteHTTPException(400)
@@ -420,7 +425,12 @@ async def summary_pdf(request: Request) -> Response:
     ctx = _common(request)
     ctx.update(title="Summary for your care team", report=report, urgent=report.urgent,
                chosen=_values(answers.form, ctx["topics"]), carry=[], pdf=True)
-    pdf = html_to_pdf(ENV.get_template("summary.html").render(**ctx))
+    try:  # rendered in another process, never on the event loop (issue 17)
+        pdf = await state(request).pdf.render(ENV.get_template("summary.html").render(**ctx))
+    except PdfBusy as busy:
+        response = error_page(request, 503)
+        response.headers["Retry-After"] = str(busy.retry_after)
+        return response
     name = f"all-navigator-summary-{report.assessment.as_of.isoformat()}.pdf"
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import yaml
 
+from allnav.nesting import TooDeep, deeper_than, safe_load_yaml, too_deep_message
 from allnav.problems import AllnavError, Loc, Problem, format_loc
 
 #: Environment variable naming the config file when ``--config`` is not given.
@@ -69,14 +70,20 @@ class Settings:
 
     issuers: Mapping[str, Issuer] = field(default_factory=dict)
     #: The public base URL of the app as EHRs call it (e.g. ``https://allnav.example.org``).
-    #: It is the prefix of the expected JWT ``aud`` and of card links; when unset, the
-    #: URL of each request is used.
+    #: It is the prefix of the expected JWT ``aud`` and of card links. Required when any
+    #: issuer is configured (:func:`check_serving`): the request's own URL comes from its
+    #: ``Host`` header, which the caller chooses. Only the insecure demo (loopback only)
+    #: falls back to the request's URL.
     base_url: str | None = None
     insecure_demo: bool = False
     #: Discovery answers without a JWT (it carries no patient data); some EHR test
     #: tools, such as the CDS Hooks sandbox, do not sign discovery calls.
     public_discovery: bool = False
     max_body_bytes: int = 5 * 1024 * 1024
+    #: PDF renderer processes per server process, and PDF requests that may wait for one;
+    #: more get 503 with Retry-After (the PDF never runs on the event loop).
+    pdf_workers: int = 1
+    pdf_queue: int = 4
     jwt_leeway_seconds: int = 30
     #: Longest accepted JWT lifetime (exp - iat); the replay cache holds jti this long.
     jwt_max_lifetime_seconds: int = 3600
@@ -96,7 +103,7 @@ class Settings:
 
 
 _TOP_KEYS = ("server", "security", "fhir", "issuers")
-_SERVER_KEYS = ("base_url", "max_body_bytes", "pathway", "service_id")
+_SERVER_KEYS = ("base_url", "max_body_bytes", "pathway", "service_id", "pdf_workers", "pdf_queue")
 _SECURITY_KEYS = ("public_discovery", "jwt_leeway_seconds", "jwt_max_lifetime_seconds",
                   "jti_cache_size")
 _FHIR_KEYS = ("timeout_seconds", "allow_http")
@@ -238,14 +245,33 @@ def parse_settings(data: object, *, base_dir: Path, source: str = "config") -> S
             security, "jwt_max_lifetime_seconds", ("security",), 3600, 1, 86400)),
         jti_cache_size=int(r.number(security, "jti_cache_size", ("security",), 100_000,
                                     100, 10_000_000)),
+        pdf_workers=int(r.number(server, "pdf_workers", ("server",), 1, 1, 8)),
+        pdf_queue=int(r.number(server, "pdf_queue", ("server",), 4, 0, 100)),
         fhir_timeout_seconds=r.number(fhir, "timeout_seconds", ("fhir",), 2.0, 0.1, 30),
         fhir_allow_http=r.flag(fhir, "allow_http", ("fhir",)),
         service_id=service_id,
         pathway_path=pathway_path,
     )
+    if settings.issuers and settings.base_url is None:
+        r.error(("server", "base_url"), BASE_URL_REQUIRED)
     if r.problems:
         raise ConfigError(source, r.problems)
     return settings
+
+
+BASE_URL_REQUIRED = (
+    "is required when issuers are configured: it is the JWT audience and the start of card "
+    "links, and without it both would follow the request's Host header, which any caller "
+    "can set (e.g. base_url = \"https://allnav.example.org\")")
+
+
+def check_serving(settings: Settings, source: str = "settings") -> None:
+    """Raise :class:`ConfigError` when ``settings`` cannot be served safely.
+
+    ``parse_settings`` already refuses such a file; this also covers settings built in code.
+    """
+    if settings.issuers and not settings.base_url and not settings.insecure_demo:
+        raise ConfigError(source, [Problem("config", ("server", "base_url"), BASE_URL_REQUIRED)])
 
 
 def load_settings(path: Path | str | None = None) -> Settings:
@@ -259,11 +285,16 @@ def load_settings(path: Path | str | None = None) -> Settings:
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(p.name, [Problem("config", (), f"cannot read {p}: {e.strerror}")]) from None
+    too_deep = ConfigError(p.name, [Problem("nesting", (), too_deep_message("the file"))])
     try:
         data: object = (tomllib.loads(text) if p.suffix.lower() == ".toml"
-                        else yaml.safe_load(text))
+                        else safe_load_yaml(text))
+    except (TooDeep, RecursionError):  # tomllib stops by itself at about 1,000 levels
+        raise too_deep from None
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as e:
         raise ConfigError(p.name, [Problem("syntax", (), f"not valid TOML/YAML: {e}")]) from None
+    if deeper_than(data):
+        raise too_deep
     return parse_settings(data, base_dir=p.parent, source=p.name)
 
 

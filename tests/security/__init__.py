@@ -1,0 +1,1 @@
+"""Attacks on ``allnav serve`` and the CLI, one test each (table in docs/security.md)."""
