@@ -20,6 +20,7 @@ statuses, fact names, problem types and messages (which name resources, never va
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,11 +28,12 @@ from typing import Any
 
 import orjson
 
-from allnav.care import load_care_rules
+from allnav.care import CareRules, load_care_rules
 from allnav.facts import FIELDS, Facts
 from allnav.interop.fastjson import loads
-from allnav.interop.patient import PatientResult, assess_ndjson_lines
-from allnav.pathway import load_pathway
+from allnav.interop.fhir import facts_from_ndjson_lines
+from allnav.interop.patient import PatientResult, assess_patient
+from allnav.pathway import Pathway, load_pathway
 from allnav.problems import InputError
 from allnav.trials.match import match_trials
 from allnav.trials.model import Study
@@ -135,17 +137,28 @@ def _worklist(result: PatientResult, facts: Facts, goals_record: bool,
     return out
 
 
+@functools.cache
+def _knowledge() -> tuple[Pathway, CareRules]:
+    # Once per process: the loaders' own caches resolve file paths on every call (0.4 ms).
+    return load_pathway(), load_care_rules()
+
+
 def screen_patient(patient: str, lines: Iterable[str | bytes], ctx: ScreenContext) -> bytes:
-    """One patient's record (JSON bytes, see the module docstring) from their export lines."""
+    """One patient's record (JSON bytes, see the module docstring) from their export lines.
+
+    The steps are those of :func:`allnav.interop.patient.assess_ndjson_lines` (the FHIR
+    derivation, then :func:`~allnav.interop.patient.assess_patient`), with one short cut: a
+    patient without an ALL diagnosis is counted and not assessed, which saves a third of the
+    time of the 97 % of a cancer center's patients who do not have ALL."""
     ordered = sorted(_as_bytes(line) for line in lines)
-    pathway, care_rules = load_pathway(), load_care_rules()  # cached after the first patient
     try:
-        result, facts = assess_ndjson_lines(ordered, ctx.as_of, pathway, care_rules)
+        facts, warnings = facts_from_ndjson_lines(ordered, ctx.as_of)
     except InputError as e:
         return orjson.dumps({"patient": patient, "kind": "unreadable",
                              "problems": sorted({p.type for p in e.problems})})
-    if any(p.type == "fhir_no_all_diagnosis" for p in result.assessment.issues):
+    if any(p.type == "fhir_no_all_diagnosis" for p in warnings):
         return orjson.dumps({"patient": patient, "kind": "other-disease"})
+    result = assess_patient(facts, warnings, ctx.as_of, *_knowledge())
     worklist = _worklist(result, facts, has_goals_of_care_record(ordered), ctx.studies)
     return orjson.dumps({"patient": patient, "kind": "all",
                          "row": assessment_row(patient, result), "worklist": worklist})
