@@ -47,7 +47,7 @@ def _patient_lines(export: Path) -> dict[str, list[str]]:
     return out
 
 
-def _states(export: Path, lines: dict[str, list[str]]) -> dict[str, str]:
+def _states() -> dict[str, str]:
     """Patient -> synthetic state, re-derived from the generator with the same seed."""
     import random
 
@@ -68,7 +68,7 @@ def test_screen_gives_what_allnav_assess_gives_for_each_patient(
     export, _ = bulk_export
     rows = _rows(embedded_report[0])
     lines = _patient_lines(export)
-    states = _states(export, lines)
+    states = _states()
     # One patient of every state (and the rest of the rows once more through the core path).
     picked: dict[str, str] = {}
     for pid, state in sorted(states.items()):
@@ -122,19 +122,18 @@ def test_malformed_lines_are_reported_by_file_and_line_and_the_run_goes_on(
 def test_every_line_is_read_and_an_absolute_versioned_reference_finds_its_patient(
         bulk_export: tuple[Path, Any], embedded_report: tuple[Path, Any]) -> None:
     _, synth_report = bulk_export
-    report, summary = embedded_report
+    _, summary = embedded_report
     total = sum(synth_report.lines.values()) + len(BAD_LINES) - 1  # the blank line is skipped
     assert summary["export"]["lines_read"] == total
-    # The odd file's Observation names p0000001 by an absolute URL: it reached that patient
-    # (as an unreadable-code Observation it changes no fact, but the patient is not split).
+    # The odd file's Observation names p0000001 by an absolute, versioned URL: it is counted
+    # with that patient, neither as unattributed nor as a patient of its own.
+    assert "Observation" not in summary["export"]["unattributed_resources"]
     assert summary["patients"]["in_export"] == synth_report.patients
 
 
-def test_worklists_name_the_right_patients(bulk_export: tuple[Path, Any],
-                                           embedded_report: tuple[Path, Any]) -> None:
-    export, _ = bulk_export
+def test_worklists_name_the_right_patients(embedded_report: tuple[Path, Any]) -> None:
     report, summary = embedded_report
-    states = _states(export, {})
+    states = _states()
     with (report / "worklists.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     by_list: dict[str, set[str]] = defaultdict(set)
@@ -171,7 +170,7 @@ def test_report_html_shows_counts_plots_and_no_birth_dates(bulk_export: tuple[Pa
 def test_synthetic_export_is_reproducible_from_its_seed(tmp_path: Path) -> None:
     a = write_bulk_export(tmp_path / "a", 60, seed=3)
     b = write_bulk_export(tmp_path / "b", 60, seed=3)
-    c = write_bulk_export(tmp_path / "c", 60, seed=4)
+    write_bulk_export(tmp_path / "c", 60, seed=4)
     read = lambda d, n: (d / n).read_bytes()  # noqa: E731
     names = [p.name for p in a.files] + ["manifest.json"]
     assert [read(tmp_path / "a", n) for n in names] == [read(tmp_path / "b", n) for n in names]

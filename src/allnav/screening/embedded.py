@@ -144,10 +144,10 @@ def screen_embedded(export: Export, out: Path, ctx: ScreenContext, *, workers: i
                                      "threads": n_workers, "preserve_insertion_order": False})
         staging = tmp / "staging"
         _classify(con, export, staging, buckets)
-        for path in _counts(con, staging, info):
-            for n, why in malformed_lines(Path(path)):
+        for name in _counts(con, staging, info):
+            for n, why in malformed_lines(Path(name)):
                 if len(info.malformed_listed) < MAX_LISTED_ERRORS:
-                    info.malformed_listed.append(LineIssue(Path(path).name, n, why))
+                    info.malformed_listed.append(LineIssue(Path(name).name, n, why))
         present = sorted(int(p.name.split("=", 1)[1]) for p in staging.glob("bucket=*")
                          if p.name != "bucket=-1")
         outputs: list[Path] = []

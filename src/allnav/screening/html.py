@@ -50,7 +50,7 @@ def stacked_chart(title: str, rows: Sequence[tuple[str, Mapping[str, int]]]) -> 
            f"<title>{_esc(title)}</title>"]
     for i, (label, counts) in enumerate(rows):
         y = 10 + i * _ROW
-        x = _LABEL_W
+        x: float = _LABEL_W
         out.append(f'<text x="{_LABEL_W - 6}" y="{y + 14}" text-anchor="end">{_esc(label)}</text>')
         for status, colour in _STATUS_COLOURS:
             n = counts.get(status, 0)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO, cast
 
 from allnav.interop.fastjson import loads
 
@@ -47,8 +47,8 @@ def line_problem(line: bytes) -> str | None:
     return None
 
 
-def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
+def _open(path: Path) -> BinaryIO:
+    return cast(BinaryIO, gzip.open(path, "rb")) if path.name.endswith(".gz") else path.open("rb")
 
 
 def malformed_lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -128,11 +128,11 @@ def _worklist(result: PatientResult, facts: Facts, goals_record: bool,
             (facts.goals is None or facts.goals in FIELDS["goals"].unknown_values):
         out.append(["no-goals-of-care", "relapsed; no goals-of-care record (CarePlan or Goal) found"])
     if studies:
-        for m in match_trials(studies, facts).trials:
-            if m.fit == "eligible":
-                out.append(["trial", f"{m.study.nct_id}: fits every criterion checked"])
-            elif m.fit == "unknown":
-                out.append(["trial", f"{m.study.nct_id}: might fit; {m.unknowns} criterion(s) "
+        for t in match_trials(studies, facts).trials:
+            if t.fit == "eligible":
+                out.append(["trial", f"{t.study.nct_id}: fits every criterion checked"])
+            elif t.fit == "unknown":
+                out.append(["trial", f"{t.study.nct_id}: might fit; {t.unknowns} criterion(s) "
                                      "to check with the study team"])
     return out
 

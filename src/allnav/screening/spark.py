@@ -96,11 +96,13 @@ def _lines(spark: SparkSession, export: Export) -> DataFrame:
 def _counts(df: DataFrame, info: RunInfo) -> list[str]:
     from pyspark.sql import functions as F
 
-    rows = (df.where(F.col("pid").isNull())
-            .groupBy("filename", "rtype").count().collect())
-    info.lines_read = df.count()
+    # One pass: lines per file and type, split by whether they name a patient.
+    rows = df.groupBy("filename", "rtype", F.col("pid").isNull().alias("orphan")).count().collect()
+    info.lines_read = sum(r["count"] for r in rows)
     bad: set[str] = set()
     for r in rows:
+        if not r["orphan"]:
+            continue
         if r["rtype"] is None:
             info.malformed += r["count"]
             bad.add(r["filename"])
@@ -122,6 +124,8 @@ def screen_spark(export: Export, out: Path, ctx: ScreenContext, *, master: str =
 
     ``spark`` is an existing session to use (tests share one); otherwise one is started on
     ``master`` and stopped at the end."""
+    from pyspark import StorageLevel
+
     started = time.perf_counter()
     own = spark is None
     session = spark or spark_session(master)
@@ -141,9 +145,16 @@ def screen_spark(export: Export, out: Path, ctx: ScreenContext, *, master: str =
         grouped = (df.where(df.pid.isNotNull()).select("pid", "line")
                    .repartitionByRange(partitions, "pid").sortWithinPartitions("pid", "line"))
         records = grouped.mapInPandas(_screen_partition(ctx), "pid string, record binary")
-        writer = ReportWriter(out)
-        for row in records.toLocalIterator():
-            writer.add(bytes(row["record"]))
+        # Screen every partition in parallel onto the executors' disks first: toLocalIterator
+        # alone runs one partition at a time. The driver then reads them back in order.
+        records = records.persist(StorageLevel.DISK_ONLY)
+        try:
+            records.count()
+            writer = ReportWriter(out)
+            for row in records.toLocalIterator():
+                writer.add(bytes(row["record"]))
+        finally:
+            records.unpersist()
         info.seconds = time.perf_counter() - started
         return writer.close(info)
     finally:

@@ -20,7 +20,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 
@@ -78,7 +78,7 @@ class _Writer:
         self.files.append((rtype, path))
         if self.gzipped:
             # Level 3: a fifth of the time of the default level for a file a tenth larger.
-            return gzip.GzipFile(path, "wb", compresslevel=3, mtime=0)
+            return cast(IO[bytes], gzip.GzipFile(path, "wb", compresslevel=3, mtime=0))
         return path.open("wb")
 
     def write(self, res: R) -> None:
