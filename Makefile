@@ -60,6 +60,7 @@ bench: setup
 	$(BIN)/python bench/bench_fhir.py
 	$(BIN)/python bench/bench_trials.py
 	$(BIN)/python bench/bench_cds.py
+	$(BIN)/python bench/bench_screen.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -9,22 +9,23 @@ The run, with memory bounded at every step:
 1. one pass over the files: each line's patient id (:data:`~allnav.screening.lines.PATIENT_SQL`)
    and a bucket (a hash of the id), written to Parquet partitioned by bucket in a temporary
    folder; malformed and unattributed lines are counted, not kept;
-2. per bucket (a few thousand patients): the lines grouped by patient, fetched in chunks and
-   screened by :func:`~allnav.screening.patient.screen_patient` in a pool of processes, with a
-   bounded number of chunks in flight; each bucket's records, sorted by patient, go to a file;
+2. per bucket (a few thousand patients), in a pool of processes: the worker groups the bucket's
+   lines by patient with its own DuckDB, fetches them in chunks, screens each patient with
+   :func:`~allnav.screening.patient.screen_patient` and writes the records, sorted by patient,
+   to a file (the lines never cross a process boundary: sending them cost more than the work);
 3. the buckets' files merged in patient order into the report (:class:`ReportWriter`).
 """
 
 from __future__ import annotations
 
 import heapq
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,12 +38,12 @@ from allnav.screening.report import MAX_LISTED_ERRORS, LineIssue, ReportWriter, 
 
 __all__ = ["screen_embedded"]
 
-#: Patients per task sent to a worker: large enough that the transfer is cheap next to the
-#: work, small enough that the workers stay busy to the end of a bucket.
+#: Patients fetched from DuckDB at a time in a worker (bounds the worker's memory).
 CHUNK_PATIENTS = 200
 #: Bytes of export (as stored) per bucket; gzip NDJSON is about a tenth of its text.
 BUCKET_BYTES = 32 * 1024 * 1024
 _MEMORY_LIMIT = os.environ.get("ALLNAV_SCREEN_MEMORY", "2GB")
+_WORKER_MEMORY = "1GB"
 
 _context: ScreenContext | None = None
 
@@ -52,10 +53,25 @@ def _init_worker(ctx: ScreenContext) -> None:
     _context = ctx
 
 
-def _screen_chunk(groups: list[tuple[str, list[str]]]) -> list[tuple[str, bytes]]:
+def _screen_bucket(parquet_glob: str, records: str) -> int:
+    """In a worker: group one bucket's lines by patient (its own single-threaded DuckDB),
+    screen each patient, and write the records, sorted by patient, to ``records``.
+    Returns the number of patients. The lines never cross a process boundary."""
     ctx = _context
     assert ctx is not None, "the worker was not initialised"
-    return [(pid, screen_patient(pid, lines, ctx)) for pid, lines in groups]
+    con = duckdb.connect(config={"threads": 1, "memory_limit": _WORKER_MEMORY})
+    n = 0
+    try:
+        cur = con.execute(f"SELECT pid, list(line) FROM read_parquet('{parquet_glob}') "
+                          "WHERE ok GROUP BY pid ORDER BY pid")
+        with open(records, "wb") as f:
+            while chunk := cur.fetchmany(CHUNK_PATIENTS):
+                for pid, lines in chunk:
+                    f.write(pid.encode("utf-8") + b"\t" + screen_patient(pid, lines, ctx) + b"\n")
+                n += len(chunk)
+    finally:
+        con.close()
+    return n
 
 
 def _read_sql(files: list[str]) -> str:
@@ -110,13 +126,6 @@ def _counts(con: duckdb.DuckDBPyConnection, staging: Path, info: RunInfo) -> lis
     return sorted(set(bad_files))
 
 
-def _groups(con: duckdb.DuckDBPyConnection, staging: Path, bucket: int) -> Iterator[list[tuple[str, list[str]]]]:
-    cur = con.execute(f"""SELECT pid, list(line) FROM read_parquet('{_bucket_glob(staging, bucket)}')
-                          WHERE ok GROUP BY pid ORDER BY pid""")
-    while chunk := cur.fetchmany(CHUNK_PATIENTS):
-        yield chunk
-
-
 def _merged(paths: list[Path]) -> Iterator[bytes]:
     files: list[IO[bytes]] = [p.open("rb") for p in paths]
     try:
@@ -135,7 +144,8 @@ def screen_embedded(export: Export, out: Path, ctx: ScreenContext, *, workers: i
     buckets of patients finish."""
     started = time.perf_counter()
     n_workers = workers or os.cpu_count() or 1
-    buckets = max(1, min(1024, export.size // BUCKET_BYTES + 1))
+    # Several buckets per worker, so that the workers finish together.
+    buckets = max(4 * n_workers, min(1024, export.size // BUCKET_BYTES + 1))
     info = RunInfo("embedded (DuckDB + process pool)", ctx.as_of, [f.name for f in export.files],
                    trials=len(ctx.studies), workers=n_workers)
     tmp = Path(tempfile.mkdtemp(prefix="allnav-screen-"))
@@ -150,22 +160,19 @@ def screen_embedded(export: Export, out: Path, ctx: ScreenContext, *, workers: i
                     info.malformed_listed.append(LineIssue(Path(name).name, n, why))
         present = sorted(int(p.name.split("=", 1)[1]) for p in staging.glob("bucket=*")
                          if p.name != "bucket=-1")
-        outputs: list[Path] = []
-        with ProcessPoolExecutor(n_workers, initializer=_init_worker, initargs=(ctx,)) as pool:
-            for done, bucket in enumerate(present, start=1):
-                path = tmp / f"records-{bucket}.tsv"
-                with path.open("wb") as f:
-                    pending: deque[Future[list[tuple[str, bytes]]]] = deque()
-                    for chunk in _groups(con, staging, bucket):
-                        pending.append(pool.submit(_screen_chunk, chunk))
-                        while len(pending) > 2 * n_workers:
-                            _write(f, pending.popleft().result())
-                    while pending:
-                        _write(f, pending.popleft().result())
-                outputs.append(path)
+        con.close()  # before the workers start: each bucket is grouped in its worker
+        outputs = [tmp / f"records-{b}.tsv" for b in present]
+        # fork (quick, and no main-module guard needed in callers' scripts): safe here because
+        # this process's DuckDB is closed, so no engine thread is copied mid-flight.
+        pool_context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(n_workers, mp_context=pool_context, initializer=_init_worker,
+                                 initargs=(ctx,)) as pool:
+            futures = [pool.submit(_screen_bucket, _bucket_glob(staging, b), str(path))
+                       for b, path in zip(present, outputs, strict=True)]
+            for done, future in enumerate(as_completed(futures), start=1):
+                future.result()
                 if progress is not None:
-                    progress(done, len(present))
-        con.close()
+                    progress(done, len(futures))
         writer = ReportWriter(out)
         for record in _merged(outputs):
             writer.add(record)
@@ -173,8 +180,3 @@ def screen_embedded(export: Export, out: Path, ctx: ScreenContext, *, workers: i
         return writer.close(info)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _write(f: IO[bytes], results: list[tuple[str, bytes]]) -> None:
-    for pid, record in results:
-        f.write(pid.encode("utf-8") + b"\t" + record + b"\n")

@@ -76,12 +76,12 @@ def render_report(summary: Mapping[str, Any], rows: Mapping[str, Sequence[tuple[
     env = Environment(loader=PackageLoader("allnav.screening", "templates"),
                       autoescape=select_autoescape(["html"]))
     options = summary["options"]
-    missing = [(f"{name} ({FIELDS[name].description.split('.')[0]})" if name in FIELDS else name, n)
-               for name, n in summary["missing_facts"].items()]
+    missing = list(summary["missing_facts"].items())
     lists = [(name, info["patients"]) for name, info in summary["worklists"].items()]
     charts = {
         "options": stacked_chart("Options by status", [(k, v) for k, v in options.items()]),
         "missing": bar_chart("Missing facts by frequency", missing[:20], "#b35900"),
         "worklists": bar_chart("Patients per worklist", lists, "#0b5cad"),
     }
-    return env.get_template("report.html").render(s=summary, charts=charts, rows=rows)
+    meaning = {name: FIELDS[name].description for name in summary["missing_facts"] if name in FIELDS}
+    return env.get_template("report.html").render(s=summary, charts=charts, rows=rows, meaning=meaning)
