@@ -286,3 +286,21 @@ def test_manifest_with_web_addresses_is_refused(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="web address") as err:
         find_export(tmp_path)
     assert "output" in str(err.value.problems[0].loc)  # type: ignore[attr-defined]
+
+
+def test_only_an_all_condition_makes_a_patient_screened_however_it_is_spelled() -> None:
+    from allnav.screening.patient import screen_patient
+
+    ctx = ScreenContext(SCREEN_AS_OF)
+    patient = b'{"resourceType": "Patient", "id": "x", "birthDate": "1980-01-01"}'
+    # An Observation that names the disease is not a diagnosis.
+    note = (b'{"resourceType": "Observation", "id": "o", "status": "final", "code": {"text": '
+            b'"B lymphoblastic leukemia"}, "subject": {"reference": "Patient/x"}}')
+    condition = ('{"resourceType": "Condition", "id": "c", "code": {"coding": [{"system": '
+                 '"http://snomed.info/sct", "code": "91857003"}]}, "subject": {"reference": "Patient/x"}}')
+    escaped = condition.replace('"Condition"', '"\\u0043ondition"')
+    kind = lambda lines: json.loads(screen_patient("x", lines, ctx))["kind"]  # noqa: E731
+    assert kind([patient, note]) == "other-disease"
+    assert kind([patient, note, condition]) == "all"
+    assert kind([patient, note, escaped]) == "all"
+    assert kind([note]) == "other-disease"
