@@ -119,6 +119,10 @@ def main() -> None:
                       f"{s['patients']['with_all']:,} with ALL", flush=True)
                 print(f"  embedded CPU: {cpu:.1f} s in all processes, {size / cpu:,.0f} patients per "
                       f"CPU-second; {cpu / base_db:.1f}x the DuckDB baseline's wall time", flush=True)
+                peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                peak_worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                print(f"  peak memory: main process {peak_self:.0f} MB, largest worker {peak_worker:.0f} MB "
+                      f"(the export is {mb:.0f} MB gzip)", flush=True)
                 print(f"  extrapolated to 1,000,000 patients (linear): {wall * 1e6 / size / 60:.1f} min "
                       f"at this load; {cpu * 1e6 / size / args.workers / 60:.1f} min if the {args.workers} "
                       "cores were ours alone", flush=True)

@@ -47,6 +47,7 @@ def spark_session(master: str = "local[*]", app_name: str = "allnav-screen") -> 
             .config("spark.ui.enabled", "false")
             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
             .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.ui.showConsoleProgress", "false")
             .getOrCreate())
 
 
@@ -133,7 +134,9 @@ def screen_spark(export: Export, out: Path, ctx: ScreenContext, *, master: str =
         info = RunInfo(f"spark ({session.sparkContext.master})", ctx.as_of,
                        [f.name for f in export.files], trials=len(ctx.studies),
                        workers=session.sparkContext.defaultParallelism)
-        df = _lines(session, export)
+        # Read and parsed once: the counts, the range partitioner's sample and the screening
+        # all use it (kept in memory, spilled to the executors' disks beyond).
+        df = _lines(session, export).persist(StorageLevel.MEMORY_AND_DISK)
         for uri in _counts(df, info):
             path = _local_path(uri)
             for n, why in malformed_lines(path):
@@ -155,6 +158,7 @@ def screen_spark(export: Export, out: Path, ctx: ScreenContext, *, master: str =
                 writer.add(bytes(row["record"]))
         finally:
             records.unpersist()
+            df.unpersist()
         info.seconds = time.perf_counter() - started
         return writer.close(info)
     finally:
