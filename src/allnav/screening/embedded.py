@@ -145,7 +145,8 @@ def screen_embedded(export: Export, out: Path, ctx: ScreenContext, *, workers: i
     started = time.perf_counter()
     n_workers = workers or os.cpu_count() or 1
     # Several buckets per worker, so that the workers finish together.
-    buckets = max(4 * n_workers, min(1024, export.size // BUCKET_BYTES + 1))
+    # At most 256: the merge keeps one file per bucket open.
+    buckets = max(4 * n_workers, min(256, export.size // BUCKET_BYTES + 1))
     info = RunInfo("embedded (DuckDB + process pool)", ctx.as_of, [f.name for f in export.files],
                    trials=len(ctx.studies), workers=n_workers)
     tmp = Path(tempfile.mkdtemp(prefix="allnav-screen-"))

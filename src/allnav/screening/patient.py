@@ -121,9 +121,8 @@ def _worklist(result: PatientResult, facts: Facts, goals_record: bool,
             out.append(["urgent", f"{al.title} (care alert: {al.level})"])
     for m in a.missing_facts:
         if m.fact in TEST_FACTS:
-            label = FIELDS[m.fact].description.split(".")[0]
-            out.append(["missing-test", f"{m.fact} unknown ({label}); would change "
-                                        f"{len(m.options)} option(s): {', '.join(m.options)}"])
+            out.append(["missing-test", f"{m.fact} unknown ({FIELDS[m.fact].question}); would "
+                                        f"change {len(m.options)} option(s): {', '.join(m.options)}"])
     if facts.disease_status == "relapsed" and not goals_record and \
             (facts.goals is None or facts.goals in FIELDS["goals"].unknown_values):
         out.append(["no-goals-of-care", "relapsed; no goals-of-care record (CarePlan or Goal) found"])
