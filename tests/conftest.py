@@ -37,13 +37,15 @@ def example_names() -> list[str]:
 SCREEN_AS_OF = dt.date(2026, 12, 1)
 #: Lines appended to the export as a file of their own: what a real export may contain besides
 #: resources (a broken line, an array, an object without resourceType, a blank line), a
-#: resource about no patient, and a record that names its patient by an absolute URL.
+#: resource about no patient (with a Windows line end), a broken line holding the byte 0x1e,
+#: and a record that names its patient by an absolute URL.
 BAD_LINES = [
     '{"resourceType": "Observation", "id": "cut-off", "status": "fin',
     "",
     "[1, 2]",
     '{"id": "no-type"}',
-    '{"resourceType": "Medication", "id": "med-1", "code": {"text": "imatinib"}}',
+    '{"resourceType": "Medication", "id": "med-1", "code": {"text": "imatinib"}}\r',
+    '{"resourceType": "Observation", "id": "x\x1e", "status": "final"',
     '{"resourceType": "Observation", "id": "abs-ref", "status": "final", "code": {"text": "note"}, '
     '"subject": {"reference": "https://ehr.example.org/fhir/Patient/p0000001/_history/2"}}',
 ]

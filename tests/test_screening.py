@@ -110,11 +110,12 @@ def test_malformed_lines_are_reported_by_file_and_line_and_the_run_goes_on(
         embedded_report: tuple[Path, Any]) -> None:
     _, summary = embedded_report
     e = summary["export"]
-    assert e["malformed_lines"] == 3
+    assert e["malformed_lines"] == 4
     assert e["malformed_listed"] == [
         {"file": "Extra.000.ndjson", "line": 1, "reason": "not valid JSON"},
         {"file": "Extra.000.ndjson", "line": 3, "reason": "not a FHIR resource (no resourceType)"},
         {"file": "Extra.000.ndjson", "line": 4, "reason": "not a FHIR resource (no resourceType)"},
+        {"file": "Extra.000.ndjson", "line": 6, "reason": "not valid JSON"},
     ]
     assert e["unattributed_resources"] == {"Medication": 1}
 

@@ -60,6 +60,6 @@ def test_both_engines_count_the_same(spark_report: tuple[Path, Any], embedded_re
     assert spark_summary["engine"].startswith("spark (local[2])")
     assert {k: v for k, v in spark_summary.items() if k not in differ} == \
         {k: v for k, v in embedded_summary.items() if k not in differ}
-    assert spark_summary["export"]["malformed_lines"] == 3
+    assert spark_summary["export"]["malformed_lines"] == 4
     assert json.dumps(spark_summary["export"]["malformed_listed"][0]) == \
         '{"file": "Extra.000.ndjson", "line": 1, "reason": "not valid JSON"}'

@@ -77,9 +77,11 @@ def _screen_bucket(parquet_glob: str, records: str) -> int:
 def _read_sql(files: list[str]) -> str:
     names = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     # One column per line: 0x1e cannot occur raw in valid JSON (control characters must be
-    # escaped), and no quoting, so every line arrives as it is.
+    # escaped), and no quoting, so every line arrives as it is. Not strict: a file may mix
+    # CRLF and LF line ends, and a broken line holding 0x1e must be read (and found invalid)
+    # rather than stop the run.
     return (f"read_csv([{names}], columns={{'line': 'VARCHAR'}}, header=false, delim=E'\\x1e', "
-            "quote='', escape='', auto_detect=false, filename=true)")
+            "quote='', escape='', auto_detect=false, strict_mode=false, filename=true)")
 
 
 def _classify(con: duckdb.DuckDBPyConnection, export: Export, staging: Path, buckets: int) -> None:
