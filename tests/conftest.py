@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from allnav.facts import Facts
 from allnav.facts_reader import read_facts
 from allnav.pathway import Pathway, load_pathway
+
+# Timing never decides a unit test (benchmarks in bench/ do): hypothesis's per-example deadline
+# failed test_icon_array on the loaded shared machine (290 ms once, 25 ms on the retry).
+settings.register_profile("allnav", deadline=None)
+settings.load_profile("allnav")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "patients"
