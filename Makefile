@@ -16,7 +16,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 run: setup
@@ -60,6 +60,7 @@ bench: setup
 	$(BIN)/python bench/bench_fhir.py
 	$(BIN)/python bench/bench_trials.py
 	$(BIN)/python bench/bench_cds.py
+	$(BIN)/python bench/bench_screen.py
 
 # 200 clients mixing pages, PDF, API and CDS calls for 60 s against a real server on loopback
 # (errors, p99 per route against /healthz, memory per worker). Not part of `make test`.

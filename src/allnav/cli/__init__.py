@@ -10,7 +10,18 @@ import sys
 
 from rich.console import Console
 
-from allnav.cli import assess_cmd, care_cmd, evidence_cmd, facts_cmd, odds_cmd, pathway_cmd, serve_cmd, trials_cmd  # noqa: F401  (registers the commands)
+from allnav.cli import (  # noqa: F401  (registers the commands)
+    assess_cmd,
+    care_cmd,
+    evidence_cmd,
+    facts_cmd,
+    odds_cmd,
+    pathway_cmd,
+    screen_cmd,
+    serve_cmd,
+    synth_cmd,
+    trials_cmd,
+)
 from allnav.cli._app import app
 from allnav.problems import InputError, KnowledgeError
 

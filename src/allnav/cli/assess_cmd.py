@@ -8,10 +8,9 @@ from enum import StrEnum
 import typer
 from rich.console import Console
 
-from allnav.care import assess_care, load_care_rules
 from allnav.cli._app import app
 from allnav.cli.inputs import read_patient
-from allnav.engine import assess
+from allnav.interop.patient import assess_patient
 from allnav.pathway import load_pathway
 from allnav.render.json_report import assessment_to_dict
 from allnav.render.markdown import render_markdown
@@ -33,8 +32,8 @@ def assess_command(
     """Every option for this patient with its verdict, reasons, missing facts and sources."""
     facts, warnings, when = read_patient(patient, as_of)
     pathway = load_pathway()
-    result = assess(pathway, facts, when, warnings)
-    care = assess_care(load_care_rules(), facts, result.as_of)
+    # The same call as population screening (allnav screen), so the two always agree.
+    result, care = assess_patient(facts, warnings, when, pathway)
     if output is OutputFormat.json:
         typer.echo(json.dumps(assessment_to_dict(result, pathway, care), indent=2,
                               ensure_ascii=False))

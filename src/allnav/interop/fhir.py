@@ -21,14 +21,15 @@ from typing import Any, cast
 
 from allnav.facts import Facts
 from allnav.facts_reader import consistency_warnings
+from allnav.interop.fastjson import loads
 from allnav.interop.fhir_codes import load_codebook
 from allnav.interop.fhir_derive import Deriver, Item, short_ref
 from allnav.interop.fhir_values import as_list, as_map, choice_clash, resource_problem, valid_id
 from allnav.nesting import deeper_than, too_deep_message
 from allnav.problems import InputError, Loc, Problem, format_loc
 
-__all__ = ["facts_from_bundle", "facts_from_ndjson", "facts_from_resources", "is_fhir",
-           "read_fhir_input"]
+__all__ = ["facts_from_bundle", "facts_from_ndjson", "facts_from_ndjson_lines",
+           "facts_from_resources", "is_fhir", "read_fhir_input"]
 
 _BUNDLE_TYPES = frozenset({"collection", "searchset", "transaction", "batch", "document",
                            "message", "transaction-response", "batch-response"})
@@ -93,16 +94,24 @@ def facts_from_resources(resources: Iterable[Mapping[str, Any]], as_of: dt.date,
 def facts_from_ndjson(text: str, as_of: dt.date) -> tuple[Facts, tuple[Problem, ...]]:
     """Facts and warnings from bulk-data NDJSON (one resource per line) for one patient.
     A line that is not JSON is a warning; no resource at all is an :class:`InputError`."""
+    return facts_from_ndjson_lines(text.splitlines(), as_of)
+
+
+def facts_from_ndjson_lines(lines: Iterable[str | bytes], as_of: dt.date,
+                            ) -> tuple[Facts, tuple[Problem, ...]]:
+    """:func:`facts_from_ndjson` on lines already split: one patient's lines of a bulk
+    export, as population screening hands them over (the same derivation, line by line)."""
     problems: list[Problem] = []
     raws: list[Raw] = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            res = json.loads(line)
-        except json.JSONDecodeError as e:
+            res = loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            why = e.msg if isinstance(e, json.JSONDecodeError) else "not UTF-8"
             problems.append(Problem("fhir_invalid_resource", ("line", n),
-                                    f"line {n} is not valid JSON ({e.msg}); it was not used",
+                                    f"line {n} is not valid JSON ({why}); it was not used",
                                     severity="warning"))
             continue
         except RecursionError:  # json stops by itself at about 1,000 levels, cheaply
