@@ -63,6 +63,10 @@ class Criterion:
     sentence: str
     any_of: tuple[Requirement, ...]
     when: Requirement | None = None
+    #: Why the reading may not hold (one part of the study, an alternative not read, a
+    #: sentence that may be about the donor): a failed criterion with a doubt is shown as
+    #: unknown, never as a reason to rule the study out.
+    doubt: str | None = None
 
     @property
     def key(self) -> str:
