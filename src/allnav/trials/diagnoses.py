@@ -43,6 +43,23 @@ _OTHER: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("solid tumor", r"\bsolid\s+tumou?rs?\b|\bcarcinoma|\bsarcoma|neuroblastoma|\bbrain\s+"
          r"tumou?r|\bglioma|\bmetasta"),
     ))
+#: Word pieces one of which every other disease's name holds: most sentences hold none, and
+#: this test is much cheaper than the patterns.
+_OTHER_PIECES = ("leuk", "lymphom", "nhl", "hodgkin", "mcl", "burkitt", "aml", "apl", "cml",
+                 "mds", "myel", "cll", "sll", "pll", "hairy", "plasma", "tumo", "carcinom",
+                 "sarcom", "neuroblastom", "glioma", "metasta", "polycyth", "thrombocyth", "mpd",
+                 "mpn")
+
+
+def _maybe_other(text: str) -> bool:
+    low = text.lower()
+    return any(p in low for p in _OTHER_PIECES)
+
+
+_OTHER_ANY = re.compile("|".join(f"(?:{p.pattern})" for _, p in _OTHER), _F)
+_OTHER_CLEAN = re.compile(f"(?:{_OTHER_ANY.pattern})\\w*(?:\\s+leuka?emias?)?", _F)
+_COVERS_CUE = re.compile(r"leuk|malignan|neoplas|cancer|hematolog|haematolog", _F)
+_GROUP_BEFORE = re.compile(r"\b(?:with|for|in patients|in subjects)\b(?:\s+\S+){0,4}\s*$", _F)
 #: A sentence that states a diagnosis ("Histologically confirmed ...", "Patients with ...").
 _DIAGNOSIS_HEAD = re.compile(
     r"^(?:\W*(?:(?:histolog\w*|cytolog\w*|patholog\w*|histopatholog\w*|morpholog\w*|"
@@ -57,7 +74,10 @@ _DIAGNOSIS_HEAD = re.compile(
 
 def names_all(text: str) -> bool:
     """The text names ALL (or one of its names or subtypes)."""
-    return bool(_ALL.search(text) or _ALL_CAPS.search(text))
+    return bool(_ALL_CAPS.search(text) or (_ALL_CUE.search(text) and _ALL.search(text)))
+
+
+_ALL_CUE = re.compile(r"lympho|all\b|precursor|pre-?b|t-?l|lbl", _F)
 
 
 def covers_all(text: str) -> bool:
@@ -65,27 +85,24 @@ def covers_all(text: str) -> bool:
     leukemia" is not "leukemia": other diseases' names are taken out first)."""
     if names_all(text):
         return True
-    cleaned = text
-    for _, p in _OTHER:
-        cleaned = re.sub(f"(?:{p.pattern})\\w*(?:\\s+leuka?emias?)?", " ", cleaned, flags=_F)
-    return bool(_COVERS.search(cleaned))
+    if not _COVERS_CUE.search(text):
+        return False
+    return bool(_COVERS.search(_OTHER_CLEAN.sub(" ", text) if _maybe_other(text) else text))
 
 
 def other_group(text: str) -> bool:
     """Another disease named as the group a sentence is about ("Age > 60 years with AML",
     "for patients with solid tumors"), and ALL not named."""
-    if covers_all(text):
+    if not _maybe_other(text) or not _OTHER_ANY.search(text) or covers_all(text):
         return False
-    for _, p in _OTHER:
-        for m in p.finditer(text):
-            if re.search(r"\b(?:with|for|in patients|in subjects)\b(?:\s+\S+){0,4}\s*$",
-                         text[max(0, m.start() - 50):m.start()], _F):
-                return True
-    return False
+    return any(_GROUP_BEFORE.search(text[max(0, m.start() - 50):m.start()])
+               for m in _OTHER_ANY.finditer(text))
 
 
 def other_diseases(text: str) -> list[str]:
     """The other diseases the text names, in the order of the lexicon."""
+    if not _maybe_other(text) or not _OTHER_ANY.search(text):
+        return []
     cleaned = _ALL.sub(" ", text)
     return [name for name, p in _OTHER if p.search(cleaned)]
 

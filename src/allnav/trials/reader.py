@@ -90,7 +90,7 @@ def _read_nodes(nodes: list[Node], lead: str, doubt: str | None, out: _Out) -> N
         while j < len(nodes) and _branch(nodes[j]) is not None:
             j += 1
         run = nodes[i:j]
-        if len(run) >= 2 and len({_branch(n) for n in run}) >= 2 or (
+        if (len(run) >= 2 and len({_branch(n) for n in run}) >= 2) or (
                 len(run) == 1 and _branch(run[0]) == "other"):
             _read_diagnoses(run, lead, doubt, out)
             i = j
@@ -169,21 +169,26 @@ def _read_node(node: Node, lead: str, doubt: str | None, out: _Out) -> None:
 
 def _read_alternatives(node: Node, lead: str, doubt: str | None, out: _Out) -> None:
     own = _read_text(node.section, node.text, lead, doubt)
-    out.add(own)
     sents = [Sentence(c.section, f"{node.text} {c.text}", c.text, node.text, 0)
              for c in node.children if c.part != "donor"]
     if not sents:
+        out.add(own)
         return
     found = _alternatives(sents)
     # The lead's own criteria came back first; the last one holds the alternatives.
     alt = [c for c in found if c.key not in {o.key for o in own}]
     if not alt:
+        out.add(own)
         return
+    if any(r.kind == "disease" for r in alt[-1].any_of):
+        # "Relapsed or refractory B-ALL, defined as one of the following:" the list decides.
+        own = [c for c in own if c.any_of[0].kind != "disease"]
+    out.add(own)
     read_all = all(_sentence(Sentence(s.section, s.body, s.body, "", None)) for s in sents)
     crit = alt[-1]
     if not read_all or doubt:
         crit = dataclasses.replace(crit, doubt=doubt or _ALT_DOUBT)
-    out.add(alt[:-1] + [crit])
+    out.add([*alt[:-1], crit])
 
 
 def _read_text(section: Section, text: str, lead: str, doubt: str | None) -> list[Criterion]:
@@ -215,7 +220,7 @@ def _read_sentence(section: Section, piece: str, lead: str, doubt: str | None
     body = " ".join(piece.split())
     quoted = f"{lead} {body}" if lead and not body.startswith(lead) else body
     s = normalise(body)
-    if cues.about_other_group(s):
+    if cues.about_other_group(body):
         return []  # about another disease's patients ("Age > 60 years with AML")
     extra: list[Criterion] = []
     if cues.transplant_candidacy(s):
@@ -254,7 +259,7 @@ def _read_sentence(section: Section, piece: str, lead: str, doubt: str | None
         why = doubt
         if why is None and cues.has_exception(s) and section == "inclusion":
             why = _EXCEPTION_DOUBT
-        if why is None and cues.mixed_diseases(s) and not names_all(s.split(",")[0]):
+        if why is None and cues.mixed_diseases(body) and not names_all(body.split(",")[0]):
             why = _MIXED_DOUBT
         kept.append(dataclasses.replace(c, doubt=why) if why else c)
     if doubt:
