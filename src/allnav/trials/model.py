@@ -138,6 +138,9 @@ class Study:
     #: Sentences of the eligibility text that no recogniser understood (shown as a count).
     unrecognised: int = 0
     sites: tuple[Site, ...] = ()
+    #: The eligibility text, kept only while a record is imported (the store reads it into
+    #: criteria, now or when the study is first asked for); ``None`` elsewhere.
+    text: str | None = None
 
     @property
     def url(self) -> str:

@@ -35,6 +35,9 @@ from allnav.trials.recognise import _alternatives, _sentence, normalise
 from allnav.trials.structure import Node, parse
 from allnav.trials.text import Sentence, split_sentences
 
+#: Changes whenever the reading changes: a store keeps readings made by the same version only.
+READER_VERSION = "2026-12-07.1"
+
 _PART_DOUBT = "it may hold for one part of the study only"
 _DONOR_DOUBT = "it may be about the donor, not the patient"
 _ALT_DOUBT = "it is one of several alternatives, and not every alternative is read here"

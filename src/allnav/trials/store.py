@@ -15,11 +15,14 @@ JSON and no text.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import os
 import re
 import sqlite3
 import tempfile
 import urllib.parse
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +30,11 @@ from pathlib import Path
 from allnav.problems import InputError, Problem
 from allnav.trials.ctgov import parse_study
 from allnav.trials.model import OPEN_STATUSES, AgeLimit, Criterion, Requirement, Site, Study
+from allnav.trials.reader import READER_VERSION
+from allnav.trials.recognise import recognise
+from allnav.trials.store_safety import import_lock, store_errors
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _SEP = "\x1f"  # joins short lists (phases, conditions) in one column
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,12 +43,14 @@ CREATE TABLE studies (
     min_age REAL, max_age REAL, min_age_text TEXT, max_age_text TEXT, sex TEXT NOT NULL,
     last_update TEXT, title TEXT NOT NULL, official_title TEXT, acronym TEXT, phases TEXT,
     conditions TEXT, mesh_terms TEXT, sponsor TEXT, interventions TEXT,
-    unrecognised INTEGER NOT NULL DEFAULT 0
+    unrecognised INTEGER NOT NULL DEFAULT 0, text_hash TEXT, is_read INTEGER NOT NULL DEFAULT 1
 ) WITHOUT ROWID;
 CREATE INDEX studies_match ON studies (is_all, status, min_age, max_age, sex);
+CREATE INDEX studies_text ON studies (text_hash);
 CREATE TABLE criteria (nct_id TEXT NOT NULL, ord INTEGER NOT NULL, section TEXT NOT NULL,
-    sentence TEXT NOT NULL, any_of TEXT NOT NULL, when_key TEXT, PRIMARY KEY (nct_id, ord))
-    WITHOUT ROWID;
+    sentence TEXT NOT NULL, any_of TEXT NOT NULL, when_key TEXT, doubt TEXT,
+    PRIMARY KEY (nct_id, ord)) WITHOUT ROWID;
+CREATE TABLE texts (nct_id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE sites (nct_id TEXT NOT NULL, ord INTEGER NOT NULL, facility TEXT, city TEXT,
     state TEXT, country TEXT, status TEXT, lat REAL, lon REAL, PRIMARY KEY (nct_id, ord))
     WITHOUT ROWID;
@@ -52,7 +60,7 @@ CREATE INDEX sites_country ON sites (country COLLATE NOCASE);
 """
 _STUDY_COLS = ("nct_id, is_all, status, min_age, max_age, min_age_text, max_age_text, sex, "
                "last_update, title, official_title, acronym, phases, conditions, mesh_terms, "
-               "sponsor, interventions, unrecognised")
+               "sponsor, interventions, unrecognised, text_hash, is_read")
 
 
 def default_store_path(env: Mapping[str, str]) -> Path:
@@ -105,36 +113,54 @@ def _split(text: str | None) -> tuple[str, ...]:
     return tuple(text.split(_SEP)) if text else ()
 
 
-def _write(conn: sqlite3.Connection, s: Study) -> None:
-    for table in ("studies", "criteria", "sites"):
+def _write(conn: sqlite3.Connection, s: Study, text_hash: str | None, is_read: bool) -> None:
+    for table in ("studies", "criteria", "sites", "texts"):
         conn.execute(f"DELETE FROM {table} WHERE nct_id = ?", (s.nct_id,))
     conn.execute(
-        f"INSERT INTO studies ({_STUDY_COLS}) VALUES ({', '.join('?' * 18)})",
+        f"INSERT INTO studies ({_STUDY_COLS}) VALUES ({', '.join('?' * 20)})",
         (s.nct_id, int(s.is_all), s.status, s.min_age.years if s.min_age else None,
          s.max_age.years if s.max_age else None, s.min_age.text if s.min_age else None,
          s.max_age.text if s.max_age else None, s.sex, s.last_update, s.title, s.official_title,
          s.acronym, _join(s.phases), _join(s.conditions), _join(s.mesh_terms), s.sponsor,
-         _join(s.interventions), s.unrecognised))
-    conn.executemany(
-        "INSERT INTO criteria VALUES (?, ?, ?, ?, ?, ?)",
-        [(s.nct_id, i, c.section, c.sentence, "|".join(r.key for r in c.any_of),
-          c.when.key if c.when else None) for i, c in enumerate(s.criteria)])
-    conn.executemany(
-        "INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(s.nct_id, i, x.facility, x.city, x.state, x.country, x.status, x.lat, x.lon)
-         for i, x in enumerate(s.sites)])
+         _join(s.interventions), s.unrecognised, text_hash, int(is_read)))
+    if s.criteria:
+        conn.executemany(
+            "INSERT INTO criteria VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(s.nct_id, i, c.section, c.sentence, "|".join(r.key for r in c.any_of),
+              c.when.key if c.when else None, c.doubt) for i, c in enumerate(s.criteria)])
+    if not is_read and s.text:
+        conn.execute("INSERT INTO texts VALUES (?, ?)",
+                     (s.nct_id, zlib.compress(s.text.encode("utf-8"), 1)))
+    if s.sites:
+        conn.executemany(
+            "INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(s.nct_id, i, x.facility, x.city, x.state, x.country, x.status, x.lat, x.lon)
+             for i, x in enumerate(s.sites)])
 
 
 def import_studies(path: Path, records: Iterable[tuple[str, object]], *, replace: bool = False,
-                   imported_at: str | None = None) -> ImportReport:
+                   imported_at: str | None = None, read_all: bool = False) -> ImportReport:
     """Parse ``(source, record)`` pairs into a new snapshot at ``path``, atomically.
 
     Unless ``replace``, the new snapshot starts from the current one. Of several
     versions of one NCT id the one with the latest lastUpdatePostDate is kept
     (the later one on a tie) and the duplicate is reported. Any exception (a file
     that is not JSON, a full disk, a kill) leaves the current snapshot as it was.
+    One import runs at a time (:func:`~allnav.trials.store_safety.import_lock`).
+
+    Eligibility texts of open ALL studies are read into criteria now (a text read in
+    the current snapshot or earlier in this import is not read again); those of closed
+    studies are kept and read when a study is first asked for (``--include-closed``,
+    ``--nct``), unless ``read_all``.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with store_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with import_lock(path):
+            return _import(path, records, replace, imported_at, read_all)
+
+
+def _import(path: Path, records: Iterable[tuple[str, object]], replace: bool,
+            imported_at: str | None, read_all: bool) -> ImportReport:
     _clean_stale(path)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{os.getpid()}.tmp",
                                 dir=path.parent)
@@ -145,14 +171,18 @@ def import_studies(path: Path, records: Iterable[tuple[str, object]], *, replace
         # Durability comes from fsync + rename, not from a journal inside the temporary file.
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
+        reuse = False
         if path.exists() and not replace:
             with contextlib.closing(_connect_ro(path)) as src:
                 _check(src, path)
                 src.backup(conn)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'reader'").fetchone()
+            reuse = row is not None and row[0] == READER_VERSION
         else:
             conn.executescript(_SCHEMA)
             conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        report = _load(conn, records)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('reader', ?)", (READER_VERSION,))
+        report = _load(conn, records, reuse, read_all)
         if imported_at:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('imported_at', ?)", (imported_at,))
         conn.commit()
@@ -172,15 +202,41 @@ def import_studies(path: Path, records: Iterable[tuple[str, object]], *, replace
                         report[5])
 
 
-def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]]
+def _text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _stored_reading(conn: sqlite3.Connection, text_hash: str
+                    ) -> tuple[tuple[Criterion, ...], int] | None:
+    """The criteria already read from the same text in this snapshot, if any."""
+    row = conn.execute("SELECT nct_id, unrecognised FROM studies WHERE text_hash = ? AND "
+                       "is_read = 1 LIMIT 1", (text_hash,)).fetchone()
+    if row is None:
+        return None
+    crit = tuple(_criterion(*r) for r in conn.execute(
+        "SELECT section, sentence, any_of, when_key, doubt FROM criteria WHERE nct_id = ? "
+        "ORDER BY ord", (row[0],)))
+    return crit, row[1]
+
+
+def _criterion(section: str, sentence: str, any_of: str, when: str | None,
+               doubt: str | None) -> Criterion:
+    return Criterion(section,  # type: ignore[arg-type]  # written from a Section
+                     sentence, tuple(Requirement.from_key(k) for k in any_of.split("|")),
+                     Requirement.from_key(when) if when else None, doubt)
+
+
+def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]], reuse: bool,
+          read_all: bool
           ) -> tuple[int, int, int, tuple[str, ...], tuple[Problem, ...], tuple[Problem, ...]]:
     read = written = kept = 0
     seen: dict[str, list[str]] = {}
     skipped: list[Problem] = []
     warnings: list[Problem] = []
+    readings: dict[str, tuple[tuple[Criterion, ...], int]] = {}
     for source, raw in records:
         read += 1
-        study, problems = parse_study(raw, source, all_only=True)
+        study, problems = parse_study(raw, source, all_only=True, read_criteria=False)
         if study is None:
             skipped += problems
             continue
@@ -192,7 +248,14 @@ def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]]
         if row is not None and (row[0] or "") > date:
             kept += 1
             continue
-        _write(conn, study)
+        text_hash = _text_hash(study.text) if study.is_all and study.text else None
+        is_read = text_hash is None or read_all or study.status in OPEN_STATUSES
+        if text_hash is not None and is_read:
+            got = readings.get(text_hash) or (_stored_reading(conn, text_hash) if reuse else
+                                               None) or recognise(study.text)
+            readings[text_hash] = got
+            study = dataclasses.replace(study, criteria=got[0], unrecognised=got[1])
+        _write(conn, study, text_hash, is_read)
         written += 1
     dups = []
     for nct, versions in seen.items():
@@ -227,8 +290,9 @@ class TrialStore:
                                       "'allnav trials import FILES' or 'allnav trials update' "
                                       "first")])
         self.path = path
-        self._conn = _connect_ro(path)
-        _check(self._conn, path)
+        with store_errors(path):
+            self._conn = _connect_ro(path)
+            _check(self._conn, path)
 
     def close(self) -> None:
         """Close the connection."""
@@ -242,9 +306,10 @@ class TrialStore:
 
     def info(self) -> dict[str, object]:
         """Counts and the import time, for the output header."""
-        total, n_all = self._conn.execute(
-            "SELECT count(*), coalesce(sum(is_all), 0) FROM studies").fetchone()
-        at = self._conn.execute("SELECT value FROM meta WHERE key = 'imported_at'").fetchone()
+        with store_errors(self.path):
+            total, n_all = self._conn.execute(
+                "SELECT count(*), coalesce(sum(is_all), 0) FROM studies").fetchone()
+            at = self._conn.execute("SELECT value FROM meta WHERE key = 'imported_at'").fetchone()
         return {"path": str(self.path), "studies": total, "all_studies": n_all,
                 "imported_at": at[0] if at else None}
 
@@ -288,6 +353,10 @@ class TrialStore:
         if not ns:
             return []
         q = ", ".join("?" * len(ns))
+        with store_errors(self.path):
+            return self._sites(q, ns)
+
+    def _sites(self, q: str, ns: list[str]) -> list[Site]:
         rows = self._conn.execute(
             f"SELECT DISTINCT facility, city, state, country, status, lat, lon FROM sites WHERE "
             f"city COLLATE NOCASE IN ({q}) OR state COLLATE NOCASE IN ({q}) OR "
@@ -299,17 +368,20 @@ class TrialStore:
         return [r[0] for r in self._conn.execute("SELECT nct_id FROM studies ORDER BY nct_id")]
 
     def _studies(self, where: str, args: Sequence[object]) -> list[Study]:
+        with store_errors(self.path):
+            return self._load_studies(where, args)
+
+    def _load_studies(self, where: str, args: Sequence[object]) -> list[Study]:
         crit: dict[str, list[Criterion]] = {}
-        made: dict[tuple[str, str, str, str | None], Criterion] = {}  # studies share criteria
-        for nct, section, sentence, any_of, when in self._conn.execute(
-                f"SELECT c.nct_id, c.section, c.sentence, c.any_of, c.when_key FROM criteria c "
-                f"JOIN studies USING (nct_id) WHERE {where} ORDER BY c.nct_id, c.ord", args):
-            key = (section, sentence, any_of, when)
+        made: dict[tuple[str, str, str, str | None, str | None], Criterion] = {}  # shared
+        for nct, section, sentence, any_of, when, doubt in self._conn.execute(
+                f"SELECT c.nct_id, c.section, c.sentence, c.any_of, c.when_key, c.doubt FROM "
+                f"criteria c JOIN studies USING (nct_id) WHERE {where} ORDER BY c.nct_id, c.ord",
+                args):
+            key = (section, sentence, any_of, when, doubt)
             c = made.get(key)
             if c is None:
-                c = made[key] = Criterion(
-                    section, sentence, tuple(Requirement.from_key(k) for k in any_of.split("|")),
-                    Requirement.from_key(when) if when else None)
+                c = made[key] = _criterion(section, sentence, any_of, when, doubt)
             crit.setdefault(nct, []).append(c)
         sites: dict[str, list[Site]] = {}
         places: dict[tuple[object, ...], Site] = {}  # big centres recur across studies
@@ -323,13 +395,32 @@ class TrialStore:
             sites.setdefault(row[0], []).append(site)
         out = []
         for r in self._conn.execute(f"SELECT {_STUDY_COLS} FROM studies WHERE {where}", args):
+            criteria, unrecognised = tuple(crit.get(r[0], ())), r[17]
+            if not r[19] and r[18]:
+                criteria, unrecognised = self._read_later(r[0], r[18])
             out.append(Study(
                 nct_id=r[0], is_all=bool(r[1]), status=r[2],
                 min_age=AgeLimit(r[3], r[5]) if r[3] is not None else None,
                 max_age=AgeLimit(r[4], r[6]) if r[4] is not None else None, sex=r[7],
                 last_update=r[8], title=r[9], official_title=r[10], acronym=r[11],
                 phases=_split(r[12]), conditions=_split(r[13]), mesh_terms=_split(r[14]),
-                sponsor=r[15], interventions=_split(r[16]), unrecognised=r[17],
-                criteria=tuple(crit.get(r[0], ())), sites=tuple(sites.get(r[0], ()))))
+                sponsor=r[15], interventions=_split(r[16]), unrecognised=unrecognised,
+                criteria=criteria, sites=tuple(sites.get(r[0], ()))))
         return out
 
+    def _read_later(self, nct_id: str, text_hash: str) -> tuple[tuple[Criterion, ...], int]:
+        """A closed study's text, read when it is first asked for (once per process)."""
+        got = _LATER.get(text_hash)
+        if got is None:
+            row = self._conn.execute("SELECT body FROM texts WHERE nct_id = ?",
+                                     (nct_id,)).fetchone()
+            got = recognise(zlib.decompress(row[0]).decode("utf-8")) if row else ((), 0)
+            if len(_LATER) > 20_000:
+                _LATER.clear()
+            _LATER[text_hash] = got
+        return got
+
+
+#: Texts of closed studies read in this process, by text hash (a long-running web app asks
+#: for the same few again and again).
+_LATER: dict[str, tuple[tuple[Criterion, ...], int]] = {}
