@@ -123,6 +123,10 @@ def match_command(
     show_excluded: bool = typer.Option(False, "--show-excluded",
                                        help="Also list ALL studies ruled out, with the reason."),
     nct: list[str] = typer.Option([], "--nct", help="Judge only these studies (repeatable)."),
+    include_closed: bool = typer.Option(
+        False, "--include-closed",
+        help="Also judge the criteria of studies not open to new patients (for coordinators "
+             "and for measuring); they are listed apart, after the open ones."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Show at most this many."),
 ) -> None:
     """Open trials that fit this patient, ranked, with met / not met / unknown per criterion."""
@@ -142,9 +146,10 @@ def match_command(
         else:
             box = place.bounding_box(within_km) if place and within_km else None
             studies = ts.candidates(facts.age_years, facts.sex, all_statuses=show_excluded,
-                                    box=box)
+                                    include_closed=include_closed, box=box)
         info = ts.info()
-    result = match_trials(studies, facts, place, within_km, keep_excluded=show_excluded or bool(ids))
+    result = match_trials(studies, facts, place, within_km, keep_excluded=show_excluded or bool(ids),
+                          include_closed=include_closed)
     if limit is not None:
         result = MatchResult(result.trials[:limit], result.excluded, result.place, result.within_km)
     if output is OutputFormat.json:
@@ -200,7 +205,8 @@ def render(result: MatchResult, info: dict[str, object], console: Console) -> No
         head.append(f"Distances from {result.place.label}{limit}.\n")
     head.append(DISCLAIMER, style="italic")
     console.print(Panel(head, title="ALL Navigator", border_style="blue"))
-    groups = (("recruiting", "Recruiting now"), ("not-yet-recruiting", "Not yet recruiting"))
+    groups = (("recruiting", "Recruiting now"), ("not-yet-recruiting", "Not yet recruiting"),
+              ("closed", "Not open to new patients (criteria judged as if open)"))
     rank = 0
     for key, title in groups:
         found = [m for m in result.trials if m.group == key]

@@ -113,9 +113,11 @@ def _split(text: str | None) -> tuple[str, ...]:
     return tuple(text.split(_SEP)) if text else ()
 
 
-def _write(conn: sqlite3.Connection, s: Study, text_hash: str | None, is_read: bool) -> None:
-    for table in ("studies", "criteria", "sites", "texts"):
-        conn.execute(f"DELETE FROM {table} WHERE nct_id = ?", (s.nct_id,))
+def _write(conn: sqlite3.Connection, s: Study, text_hash: str | None, is_read: bool,
+           present: bool = True) -> None:
+    if present:  # a new version replaces every row of the old one
+        for table in ("studies", "criteria", "sites", "texts"):
+            conn.execute(f"DELETE FROM {table} WHERE nct_id = ?", (s.nct_id,))
     conn.execute(
         f"INSERT INTO studies ({_STUDY_COLS}) VALUES ({', '.join('?' * 20)})",
         (s.nct_id, int(s.is_all), s.status, s.min_age.years if s.min_age else None,
@@ -255,7 +257,7 @@ def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]], reuse
                                                None) or recognise(study.text)
             readings[text_hash] = got
             study = dataclasses.replace(study, criteria=got[0], unrecognised=got[1])
-        _write(conn, study, text_hash, is_read)
+        _write(conn, study, text_hash, is_read, present=row is not None)
         written += 1
     dups = []
     for nct, versions in seen.items():
@@ -314,10 +316,12 @@ class TrialStore:
                 "imported_at": at[0] if at else None}
 
     def candidates(self, age: float | None = None, sex: str | None = None, *,
-                   all_statuses: bool = False,
+                   all_statuses: bool = False, include_closed: bool = False,
                    box: tuple[float, float, float, float] | None = None) -> list[Study]:
         """ALL studies that pass the indexed hard filters for this age and sex (a filter
-        whose fact is unknown is not applied); open studies only unless ``all_statuses``.
+        whose fact is unknown is not applied); open studies only unless ``all_statuses``
+        (every ALL study, no filter: to show why studies are ruled out) or
+        ``include_closed`` (the filters, whatever the status).
 
         ``box`` (south, north, west, east) keeps studies with a site inside it, or with a
         site whose position is unknown, or with no sites: a superset of those within the
@@ -325,8 +329,9 @@ class TrialStore:
         where = ["studies.is_all = 1"]
         args: list[object] = []
         if not all_statuses:
-            where.append(f"studies.status IN ({', '.join('?' * len(OPEN_STATUSES))})")
-            args += OPEN_STATUSES
+            if not include_closed:
+                where.append(f"studies.status IN ({', '.join('?' * len(OPEN_STATUSES))})")
+                args += OPEN_STATUSES
             if age is not None:
                 where.append("(studies.min_age IS NULL OR studies.min_age <= ?) AND "
                              "(studies.max_age IS NULL OR studies.max_age > ?)")
