@@ -37,12 +37,11 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_trials import record  # noqa: E402
-
-from allnav.trials import store as store_module  # noqa: E402
-from allnav.trials.files import iter_records  # noqa: E402
-from allnav.trials.recognise import recognise_sentences  # noqa: E402
-from allnav.trials.store import TrialStore, import_studies  # noqa: E402
+from allnav.trials import store as store_module
+from allnav.trials.files import iter_records
+from allnav.trials.recognise import recognise_sentences
+from allnav.trials.store import TrialStore, import_studies
+from bench_trials import record
 
 REAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "trials" / "real-dev"
 
@@ -81,12 +80,11 @@ def main() -> None:
         update = timed_import(Path(tmp) / "now.sqlite", src)
         with TrialStore(Path(tmp) / "now.sqlite") as ts:
             info = ts.info()
-            assert info["studies"] == n and info["all_studies"] == n
+            assert info["studies"] == n
+            assert info["all_studies"] == n
             # What was kept to read later reads the same as reading it at import.
             closed = [s for s in ts.candidates(all_statuses=True) if s.status not in
                       ("RECRUITING", "NOT_YET_RECRUITING")][:20]
-        with TrialStore(Path(tmp) / "base.sqlite") as _:
-            pass
         eager = Path(tmp) / "eager.sqlite"
         timed_import(eager, src, read_all=True)
         with TrialStore(eager) as ts:
