@@ -32,7 +32,7 @@ from allnav.trials.ctgov import parse_study
 from allnav.trials.model import OPEN_STATUSES, AgeLimit, Criterion, Requirement, Site, Study
 from allnav.trials.reader import READER_VERSION
 from allnav.trials.recognise import recognise
-from allnav.trials.store_safety import import_lock, store_errors
+from allnav.trials.store_safety import LOCK_WAIT_S, import_lock, store_errors
 
 SCHEMA_VERSION = "2"
 _SEP = "\x1f"  # joins short lists (phases, conditions) in one column
@@ -141,7 +141,8 @@ def _write(conn: sqlite3.Connection, s: Study, text_hash: str | None, is_read: b
 
 
 def import_studies(path: Path, records: Iterable[tuple[str, object]], *, replace: bool = False,
-                   imported_at: str | None = None, read_all: bool = False) -> ImportReport:
+                   imported_at: str | None = None, read_all: bool = False,
+                   lock_wait_s: float = LOCK_WAIT_S) -> ImportReport:
     """Parse ``(source, record)`` pairs into a new snapshot at ``path``, atomically.
 
     Unless ``replace``, the new snapshot starts from the current one. Of several
@@ -157,7 +158,7 @@ def import_studies(path: Path, records: Iterable[tuple[str, object]], *, replace
     """
     with store_errors(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        with import_lock(path):
+        with import_lock(path, lock_wait_s):
             return _import(path, records, replace, imported_at, read_all)
 
 

@@ -77,7 +77,7 @@ def _holder(lock: Path) -> str:
 
 
 def _os_problem(e: OSError, path: Path) -> InputError:
-    if e.errno == errno.ENOSPC or e.errno == errno.EDQUOT:
+    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return _problem(f"the disk holding {path.parent} is full; the store was not changed. "
                         "Free some space and import again.")
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
