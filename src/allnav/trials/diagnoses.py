@@ -114,10 +114,15 @@ def diagnosis_head(text: str) -> str | None:
     if _NEGATED.match(text):
         return None  # "No CNS solid tumors", "Patients should not have CNS lymphoma"
     rest = text[_DIAGNOSIS_HEAD.match(text).end():]  # type: ignore[union-attr]  # always matches
-    for head in (_SPLIT.split(rest, maxsplit=1)[0], re.split(r"[,;:]|\bdefined\b", rest)[0]):
-        head = head.strip(" ,")
-        if head and len(head.split()) <= 14 and (covers_all(head) or other_diseases(head)):
-            return head
+    head = _SPLIT.split(rest, maxsplit=1)[0].strip(" ,")
+    if head and len(head.split()) <= 14 and (covers_all(head) or other_diseases(head)):
+        return head
+    # "Imatinib mesylate-resistant Philadelphia chromosome-positive (Ph+) acute lymphoblastic
+    # leukemia (ALL), defined as ...": the disease a few words in, before any "with".
+    clause = re.split(r"[,;:]|\b(?:defined|with|who|for|in|that)\b", rest, maxsplit=1)[0]
+    words = clause.split()
+    if 0 < len(words) <= 14 and names_all(" ".join(words)):
+        return clause.strip()
     return None
 
 

@@ -108,8 +108,11 @@ def _read_diagnoses(items: list[Node], lead: str, doubt: str | None, out: _Out) 
     quoted = (f"{lead} " if lead else "") + "; ".join(n.text.rstrip(":;. ") for n in items)
     if not branches:
         names = sorted({d for n in items for d in other_diseases(n.text)})
+        # An item that does not open with a disease, or one that names ALL further on, may
+        # be the ALL branch: then the list does not rule the patient out.
+        unsure = any(_branch(n) is None or covers_all(n.text) for n in items)
         out.add([Criterion("inclusion", quoted, (Requirement("diagnosis", "+".join(names)),),
-                           None, doubt)])
+                           None, doubt or (_ALT_DOUBT if unsure else None))])
         out.unread += sum(len(n.children) > 0 for n in items)
         return
     found: list[list[Criterion]] = []
