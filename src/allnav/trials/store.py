@@ -369,6 +369,18 @@ class TrialStore:
             f"country COLLATE NOCASE IN ({q})", ns * 3)
         return [Site(*r) for r in rows]
 
+    def site_places(self, limit: int = 2_000) -> list[tuple[str, str | None, str | None]]:
+        """(city, state, country) of every site with a position of an open ALL study, most
+        studies first: the places a person can pick without a geocoding service."""
+        with store_errors(self.path):
+            rows = self._conn.execute(
+                f"SELECT s.city, s.state, s.country, count(DISTINCT s.nct_id) AS n FROM sites s "
+                f"JOIN studies USING (nct_id) WHERE studies.is_all = 1 AND studies.status IN "
+                f"({', '.join('?' * len(OPEN_STATUSES))}) AND s.city IS NOT NULL AND s.lat IS "
+                f"NOT NULL GROUP BY s.city COLLATE NOCASE, s.state COLLATE NOCASE, s.country "
+                f"COLLATE NOCASE ORDER BY n DESC, s.city LIMIT ?", (*OPEN_STATUSES, limit))
+            return [(r[0], r[1], r[2]) for r in rows]
+
     def ids(self) -> list[str]:
         """Every NCT id in the store, sorted."""
         return [r[0] for r in self._conn.execute("SELECT nct_id FROM studies ORDER BY nct_id")]

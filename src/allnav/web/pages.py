@@ -49,6 +49,7 @@ from allnav.render.json_report import assessment_to_dict, jsonable
 from allnav.render.odds_json import option_odds_to_dict
 from allnav.web import openapi
 from allnav.web.deps import state
+from allnav.web.trials_view import DISTANCES, trials_section
 from allnav.web.forms import (
     SECTIONS,
     FormResult,
@@ -154,6 +155,7 @@ ENV.globals.update(
     STATUS_WORDS=STATUS_WORDS, SHORT_STATUS=SHORT_STATUS, CATEGORIES=CATEGORIES, FIELDS=FIELDS, SECTIONS=SECTIONS,
     LEVEL_WORDS=LEVEL_WORDS, LEVEL_LABELS=LEVEL_LABELS, VALUE_CHOICES=VALUE_CHOICES,
 )
+ENV.globals["DISTANCES"] = DISTANCES  # issue 13: the trials section's distance choices
 
 
 @dataclass(frozen=True)
@@ -341,10 +343,12 @@ async def change_answers(request: Request) -> Response:
 
 
 def _results(request: Request, facts: Facts, warnings: Sequence[Problem], carry: Pairs,
-             example: Example | None = None) -> Response:
+             example: Example | None = None, form: Mapping[str, Sequence[str]] | None = None
+             ) -> Response:
     report = report_for(request, facts, warnings)
     return render(request, "results.html", title="Your options", report=report,
-                  carry=carry, urgent=report.urgent, example=example)
+                  carry=carry, urgent=report.urgent, example=example,
+                  trials=trials_section(facts, form or {}))  # issue 13: the trials section
 
 
 @router.post("/results", response_class=HTMLResponse)
@@ -353,7 +357,8 @@ async def results(request: Request) -> Response:
     if answers.facts is None:
         return render(request, "form.html", 422, title="Your answers", values=answers.form,
                       errors=answers.result.field_errors())
-    return _results(request, answers.facts, answers.result.warnings, answers.carry)
+    return _results(request, answers.facts, answers.result.warnings, answers.carry,
+                    form=answers.form)
 
 
 @router.get("/examples/{name}", response_class=HTMLResponse)
@@ -424,10 +429,12 @@ async def clinician_start(request: Request) -> Response:
 
 
 def _clinician(request: Request, facts: Facts, warnings: Sequence[Problem], carry: Pairs,
-               example: Example | None = None) -> Response:
+               example: Example | None = None, form: Mapping[str, Sequence[str]] | None = None
+               ) -> Response:
     report = report_for(request, facts, warnings)
     return render(request, "clinician.html", title="Clinician view", report=report,
                   carry=carry, urgent=report.urgent, example=example,
+                  trials=trials_section(facts, form or {}),  # issue 13: the trials section
                   mascc=mascc_lines(report.care.mascc) if report.care.mascc else (),
                   sources_text=sources_text)
 
@@ -441,7 +448,8 @@ async def clinician(request: Request) -> Response:
                           problems=answers.result.problems, text=answers.carry[0][1])
         return render(request, "form.html", 422, title="Your answers", values=answers.form,
                       errors=answers.result.field_errors())
-    return _clinician(request, answers.facts, answers.result.warnings, answers.carry)
+    return _clinician(request, answers.facts, answers.result.warnings, answers.carry,
+                      form=answers.form)
 
 
 @router.get("/examples/{name}/clinician", response_class=HTMLResponse)
