@@ -49,7 +49,6 @@ from allnav.render.json_report import assessment_to_dict, jsonable
 from allnav.render.odds_json import option_odds_to_dict
 from allnav.web import openapi
 from allnav.web.deps import state
-from allnav.web.trials_view import DISTANCES, trials_section
 from allnav.web.forms import (
     SECTIONS,
     FormResult,
@@ -60,6 +59,7 @@ from allnav.web.forms import (
     read_form,
 )
 from allnav.web.topics import Topics, load_topics
+from allnav.web.trials_view import DISTANCES, trials_section
 from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, build_report
 
 log = logging.getLogger("allnav.web")
