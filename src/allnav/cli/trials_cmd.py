@@ -73,10 +73,14 @@ def import_command(
     paths: list[Path] = typer.Argument(..., help="API v2 JSON files, folders, arrays or NDJSON."),
     store: Path | None = typer.Option(None, "--store", help=_STORE_HELP),
     replace: bool = typer.Option(False, "--replace", help="Start a new store instead of adding."),
+    read_now: bool = typer.Option(False, "--read-now",
+                                  help="Read every eligibility text now (a slower import; no "
+                                       "first match pays for reading)."),
 ) -> None:
     """Import ClinicalTrials.gov API v2 study records into the local store (atomically)."""
     path = _store_path(store)
-    report = import_studies(path, iter_records(paths), replace=replace, imported_at=_now())
+    report = import_studies(path, iter_records(paths), replace=replace, imported_at=_now(),
+                            read_all=read_now)
     _print_report(Console(), report, path)
 
 

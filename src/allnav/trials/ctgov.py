@@ -33,7 +33,8 @@ _SEXES = {"ALL": "ALL", "FEMALE": "FEMALE", "MALE": "MALE", "BOTH": "ALL"}
 
 def _get(obj: object, *path: str) -> Any:
     for key in path:
-        if not isinstance(obj, Mapping):
+        # Parsed JSON is made of dicts: test for dict first (isinstance on an ABC is slow).
+        if not (type(obj) is dict or isinstance(obj, Mapping)):
             return None
         obj = obj.get(key)
     return obj

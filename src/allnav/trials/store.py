@@ -22,7 +22,6 @@ import re
 import sqlite3
 import tempfile
 import urllib.parse
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from allnav.problems import InputError, Problem
 from allnav.trials.ctgov import parse_study
 from allnav.trials.model import OPEN_STATUSES, AgeLimit, Criterion, Requirement, Site, Study
 from allnav.trials.reader import READER_VERSION
+from allnav.trials.readings import ReadingCache
 from allnav.trials.recognise import recognise
 from allnav.trials.store_safety import LOCK_WAIT_S, import_lock, store_errors
 
@@ -50,7 +50,7 @@ CREATE INDEX studies_text ON studies (text_hash);
 CREATE TABLE criteria (nct_id TEXT NOT NULL, ord INTEGER NOT NULL, section TEXT NOT NULL,
     sentence TEXT NOT NULL, any_of TEXT NOT NULL, when_key TEXT, doubt TEXT,
     PRIMARY KEY (nct_id, ord)) WITHOUT ROWID;
-CREATE TABLE texts (nct_id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE texts (nct_id TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE sites (nct_id TEXT NOT NULL, ord INTEGER NOT NULL, facility TEXT, city TEXT,
     state TEXT, country TEXT, status TEXT, lat REAL, lon REAL, PRIMARY KEY (nct_id, ord))
     WITHOUT ROWID;
@@ -131,8 +131,7 @@ def _write(conn: sqlite3.Connection, s: Study, text_hash: str | None, is_read: b
             [(s.nct_id, i, c.section, c.sentence, "|".join(r.key for r in c.any_of),
               c.when.key if c.when else None, c.doubt) for i, c in enumerate(s.criteria)])
     if not is_read and s.text:
-        conn.execute("INSERT INTO texts VALUES (?, ?)",
-                     (s.nct_id, zlib.compress(s.text.encode("utf-8"), 1)))
+        conn.execute("INSERT INTO texts VALUES (?, ?)", (s.nct_id, s.text))
     if s.sites:
         conn.executemany(
             "INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -151,10 +150,10 @@ def import_studies(path: Path, records: Iterable[tuple[str, object]], *, replace
     that is not JSON, a full disk, a kill) leaves the current snapshot as it was.
     One import runs at a time (:func:`~allnav.trials.store_safety.import_lock`).
 
-    Eligibility texts of open ALL studies are read into criteria now (a text read in
-    the current snapshot or earlier in this import is not read again); those of closed
-    studies are kept and read when a study is first asked for (``--include-closed``,
-    ``--nct``), unless ``read_all``.
+    Eligibility texts are not read at import (unless ``read_all``): each ALL study's
+    text is kept and read when the study is first judged, and that reading is kept
+    beside the store (:mod:`allnav.trials.readings`). A text read before (in the current
+    snapshot, in this import, or in the readings file) is copied, not read again.
     """
     with store_errors(path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,7 +184,11 @@ def _import(path: Path, records: Iterable[tuple[str, object]], replace: bool,
             conn.executescript(_SCHEMA)
             conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('reader', ?)", (READER_VERSION,))
-        report = _load(conn, records, reuse, read_all)
+        cache = ReadingCache(path)
+        try:
+            report = _load(conn, records, reuse, read_all, cache)
+        finally:
+            cache.close()
         if imported_at:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('imported_at', ?)", (imported_at,))
         conn.commit()
@@ -230,13 +233,14 @@ def _criterion(section: str, sentence: str, any_of: str, when: str | None,
 
 
 def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]], reuse: bool,
-          read_all: bool
+          read_all: bool, cache: ReadingCache
           ) -> tuple[int, int, int, tuple[str, ...], tuple[Problem, ...], tuple[Problem, ...]]:
     read = written = kept = 0
     seen: dict[str, list[str]] = {}
     skipped: list[Problem] = []
     warnings: list[Problem] = []
     readings: dict[str, tuple[tuple[Criterion, ...], int]] = {}
+    made: dict[str, tuple[tuple[Criterion, ...], int]] = {}
     for source, raw in records:
         read += 1
         study, problems = parse_study(raw, source, all_only=True, read_criteria=False)
@@ -252,14 +256,20 @@ def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]], reuse
             kept += 1
             continue
         text_hash = _text_hash(study.text) if study.is_all and study.text else None
-        is_read = text_hash is None or read_all or study.status in OPEN_STATUSES
-        if text_hash is not None and is_read:
+        is_read = text_hash is None
+        if text_hash is not None:
             got = readings.get(text_hash) or (_stored_reading(conn, text_hash) if reuse else
-                                               None) or recognise(study.text)
-            readings[text_hash] = got
-            study = dataclasses.replace(study, criteria=got[0], unrecognised=got[1])
+                                               None) or cache.get_many([text_hash]).get(text_hash)
+            if got is None and read_all:
+                got = recognise(study.text)
+                made[text_hash] = got
+            if got is not None:
+                readings[text_hash] = got
+                study = dataclasses.replace(study, criteria=got[0], unrecognised=got[1])
+                is_read = True
         _write(conn, study, text_hash, is_read, present=row is not None)
         written += 1
+    cache.put_many(made)
     dups = []
     for nct, versions in seen.items():
         if len(versions) > 1:
@@ -411,11 +421,13 @@ class TrialStore:
             if site is None:
                 site = places[row[1:]] = Site(*row[1:])
             sites.setdefault(row[0], []).append(site)
+        rows = list(self._conn.execute(f"SELECT {_STUDY_COLS} FROM studies WHERE {where}", args))
+        later = self._read_later([(r[0], r[18]) for r in rows if not r[19] and r[18]])
         out = []
-        for r in self._conn.execute(f"SELECT {_STUDY_COLS} FROM studies WHERE {where}", args):
+        for r in rows:
             criteria, unrecognised = tuple(crit.get(r[0], ())), r[17]
             if not r[19] and r[18]:
-                criteria, unrecognised = self._read_later(r[0], r[18])
+                criteria, unrecognised = later[r[18]]
             out.append(Study(
                 nct_id=r[0], is_all=bool(r[1]), status=r[2],
                 min_age=AgeLimit(r[3], r[5]) if r[3] is not None else None,
@@ -426,19 +438,37 @@ class TrialStore:
                 criteria=criteria, sites=tuple(sites.get(r[0], ()))))
         return out
 
-    def _read_later(self, nct_id: str, text_hash: str) -> tuple[tuple[Criterion, ...], int]:
-        """A closed study's text, read when it is first asked for (once per process)."""
-        got = _LATER.get(text_hash)
-        if got is None:
-            row = self._conn.execute("SELECT body FROM texts WHERE nct_id = ?",
-                                     (nct_id,)).fetchone()
-            got = recognise(zlib.decompress(row[0]).decode("utf-8")) if row else ((), 0)
-            if len(_LATER) > 20_000:
-                _LATER.clear()
-            _LATER[text_hash] = got
-        return got
+    def _read_later(self, pending: list[tuple[str, str]]
+                    ) -> dict[str, tuple[tuple[Criterion, ...], int]]:
+        """The readings of texts not read at import: from this process, from the readings
+        file beside the store, or read now (and kept in both)."""
+        out = {h: _LATER[h] for _, h in pending if h in _LATER}
+        missing = {h: nct for nct, h in pending if h not in out}
+        if not missing:
+            return out
+        cache = ReadingCache(self.path)
+        try:
+            out.update(cache.get_many(missing))
+            made: dict[str, tuple[tuple[Criterion, ...], int]] = {}
+            todo = [nct for h, nct in missing.items() if h not in out]
+            for i in range(0, len(todo), 500):
+                part = todo[i:i + 500]
+                for h, body in self._conn.execute(
+                        f"SELECT s.text_hash, t.body FROM texts t JOIN studies s USING "
+                        f"(nct_id) WHERE t.nct_id IN ({', '.join('?' * len(part))})", part):
+                    if h not in out:
+                        out[h] = made[h] = recognise(body)
+            for h in missing:
+                out.setdefault(h, ((), 0))
+            cache.put_many(made)
+        finally:
+            cache.close()
+        if len(_LATER) > 20_000:
+            _LATER.clear()
+        _LATER.update(out)
+        return out
 
 
-#: Texts of closed studies read in this process, by text hash (a long-running web app asks
-#: for the same few again and again).
+#: Texts read in this process, by text hash (a long-running web app asks for the same
+#: studies again and again).
 _LATER: dict[str, tuple[tuple[Criterion, ...], int]] = {}
