@@ -148,3 +148,28 @@ def test_an_alternative_that_is_not_read_keeps_the_list_unknown() -> None:
 
 def test_sub_population_of_another_disease_does_not_apply() -> None:
     assert keys("* Age > 60 years with AML not candidates for standard chemotherapy") == set()
+
+
+def test_a_sentence_about_a_group_with_another_disease_is_not_a_diagnosis() -> None:
+    found = read("* Patients with lymphoma must have measurable disease\n* ECOG 0-2")
+    assert not any(c.any_of[0].kind == "diagnosis" for c in found)
+    assert set(statuses("* Patients with lymphoma must have measurable disease")) <= {"met"}
+
+
+def test_age_limits_joined_by_or_never_fail() -> None:
+    text = "* Age >= 60 years, or age 18-59 years and unfit for intensive chemotherapy"
+    assert "not-met" not in statuses(text)  # 44: fits the second alternative
+    assert "not-met" not in statuses(text, Facts(age_years=70))
+
+
+def test_an_exclusion_with_an_exception_does_not_fail_on_its_own() -> None:
+    text = ("Exclusion Criteria:\n\n* Prior allogeneic HSCT, unless more than 100 days ago and "
+            "no active GVHD")
+    transplanted = Facts(age_years=34, prior_treatments=("allogeneic-stem-cell-transplant",))
+    assert statuses(text, transplanted) == ["unknown"]
+
+
+def test_more_than_n_prior_lines_in_an_exclusion_is_a_question() -> None:
+    text = "Exclusion Criteria:\n\n* More than 2 prior salvage regimens for ALL"
+    assert keys(text) == {"lines=<=2"}
+    assert statuses(text) == ["unknown"]

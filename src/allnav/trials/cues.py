@@ -99,6 +99,23 @@ def lines_limit(s: str) -> int | None:
     return n - 1 if s[m.start():m.start() + 1] == "<" and s[m.start():m.start() + 2] != "<=" else n
 
 
+_LINES_OVER = re.compile(
+    r"(?:>|>=|\bmore than)\s*(\d+|one|two|three|four)\s+(?!(?:days?|weeks?|months?|years?|hours?|"
+    r"hrs?|cycles? of)\b)(?:\w+\s+){0,2}?(?:prior|previous|lines?|regimens?|salvage|"
+    r"re-?inductions?)")
+
+
+def lines_excluded(s: str) -> int | None:
+    """In an exclusion, more than N prior lines ("> 2 prior salvage regimens"): at most N
+    (or N - 1 for ">=")."""
+    m = _LINES_OVER.search(s)
+    if not m:
+        return None
+    word = m.group(1)
+    n = {"one": 1, "two": 2, "three": 3, "four": 4}.get(word) or int(word)
+    return n - 1 if s[m.start():m.start() + 2] == ">=" else n
+
+
 def transplant_candidacy(s: str) -> bool:
     """Eligibility for a transplant now, or a donor's availability: not in the facts."""
     return bool(_CANDIDATE.search(s))

@@ -115,6 +115,8 @@ def diagnosis_head(text: str) -> str | None:
         return None  # "No CNS solid tumors", "Patients should not have CNS lymphoma"
     rest = text[_DIAGNOSIS_HEAD.match(text).end():]  # type: ignore[union-attr]  # always matches
     head = _SPLIT.split(rest, maxsplit=1)[0].strip(" ,")
+    if _STATEMENT.search(head):
+        return None  # "Patients with lymphoma must have measurable disease": about a group
     if head and len(head.split()) <= 14 and (covers_all(head) or other_diseases(head)):
         return head
     # "Imatinib mesylate-resistant Philadelphia chromosome-positive (Ph+) acute lymphoblastic
@@ -126,6 +128,10 @@ def diagnosis_head(text: str) -> str | None:
     return None
 
 
+_STATEMENT = re.compile(r"\b(?:must|should|may|will|can|cannot|need|needs|are|is|were|was|"
+                        r"require[sd]?|eligible|allowed|permitted|excluded)\b", _F)
+#: Words that say a sentence states the diagnosis the study takes.
+DIAGNOSIS_CUE = re.compile(r"histolog|cytolog|patholog|confirmed|diagnos|documented|proven", _F)
 _NEGATED = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:no|not|without|never|none)\b", _F)
 _SPLIT = re.compile(r"[.;:(\[]|\b(?:with|who|that|and (?:must|who)|defined|for whom|as follows|"
                     r"which|in (?:first|second|1st|2nd|complete|cr))\b", _F)

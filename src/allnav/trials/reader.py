@@ -29,14 +29,20 @@ import dataclasses
 from collections.abc import Sequence
 
 from allnav.trials import cues
-from allnav.trials.diagnoses import covers_all, diagnosis_head, names_all, other_diseases
+from allnav.trials.diagnoses import (
+    DIAGNOSIS_CUE,
+    covers_all,
+    diagnosis_head,
+    names_all,
+    other_diseases,
+)
 from allnav.trials.model import Criterion, Requirement, Section
 from allnav.trials.recognise import _alternatives, _sentence, normalise
 from allnav.trials.structure import Node, parse
 from allnav.trials.text import Sentence, split_sentences
 
 #: Changes whenever the reading changes: a store keeps readings made by the same version only.
-READER_VERSION = "2026-12-07.1"
+READER_VERSION = "2026-12-07.2"
 
 _PART_DOUBT = "it may hold for one part of the study only"
 _DONOR_DOUBT = "it may be about the donor, not the patient"
@@ -110,7 +116,8 @@ def _read_diagnoses(items: list[Node], lead: str, doubt: str | None, out: _Out) 
         names = sorted({d for n in items for d in other_diseases(n.text)})
         # An item that does not open with a disease, or one that names ALL further on, may
         # be the ALL branch: then the list does not rule the patient out.
-        unsure = any(_branch(n) is None or covers_all(n.text) for n in items)
+        unsure = any(_branch(n) is None or covers_all(n.text) for n in items) or not (
+            DIAGNOSIS_CUE.search(lead) or any(DIAGNOSIS_CUE.search(n.text) for n in items))
         out.add([Criterion("inclusion", quoted, (Requirement("diagnosis", "+".join(names)),),
                            None, doubt or (_ALT_DOUBT if unsure else None))])
         out.unread += sum(len(n.children) > 0 for n in items)
@@ -233,7 +240,7 @@ def _read_sentence(section: Section, piece: str, lead: str, doubt: str | None
         extra.append(Criterion(section, quoted, (Requirement("ask", "hsct-candidate"),)))
     if cues.previous_study(s):
         extra.append(Criterion(section, quoted, (Requirement("ask", "previous-study"),)))
-    limit = cues.lines_limit(s) if section == "inclusion" else None
+    limit = cues.lines_limit(s) if section == "inclusion" else cues.lines_excluded(s)
     if limit is not None:
         extra.append(Criterion(section, quoted, (Requirement("lines", f"<={limit}"),)))
     when, rest, bands = cues.age_group(s)
@@ -244,6 +251,10 @@ def _read_sentence(section: Section, piece: str, lead: str, doubt: str | None
     lab = cues.lab_sentence(s)
     waiting = cues.waiting_period(s)
     diagnosis_age = cues.at_diagnosis(s)
+    ages = sum(r.kind == "age" for c in found for r in c.any_of)
+    # "Age >= 60, or age 18-59 and unfit for intensive chemotherapy": limits joined by "or"
+    # are alternatives the criteria above cannot hold; never a reason to fail.
+    several_ages = ages >= 3 or (ages >= 2 and " or " in s)
     kept: list[Criterion] = []
     for c in found:
         reqs: list[Requirement] = []
@@ -263,8 +274,11 @@ def _read_sentence(section: Section, piece: str, lead: str, doubt: str | None
         if bands == 1 and when is not None and c.when is None:
             c = dataclasses.replace(c, when=when)
         why = doubt
-        if why is None and cues.has_exception(s) and section == "inclusion":
+        if why is None and cues.has_exception(s) and (
+                section == "inclusion" or any(r.kind.startswith("prior_") for r in reqs)):
             why = _EXCEPTION_DOUBT
+        if why is None and several_ages and any(r.kind == "age" for r in reqs):
+            why = "the sentence gives several age limits, some joined by \"or\""
         if why is None and cues.mixed_diseases(body) and not names_all(body.split(",")[0]):
             why = _MIXED_DOUBT
         kept.append(dataclasses.replace(c, doubt=why) if why else c)
