@@ -173,3 +173,19 @@ def test_more_than_n_prior_lines_in_an_exclusion_is_a_question() -> None:
     text = "Exclusion Criteria:\n\n* More than 2 prior salvage regimens for ALL"
     assert keys(text) == {"lines=<=2"}
     assert statuses(text) == ["unknown"]
+
+
+def test_a_trailing_group_is_a_condition_or_a_doubt() -> None:
+    (c,) = read("* Must have failed at least one prior TKI (for Ph+ patients)")
+    assert c.when is not None and c.when.key == "ph=positive"
+    assert judge(c, ADULT_B).status == "met"  # Ph-negative: does not apply
+    found = read("* CD19-positive disease for patients receiving the CAR-T product")
+    assert found and all(c.doubt for c in found)
+    assert "not-met" not in statuses("* CD19-positive disease for patients receiving the CAR-T "
+                                     "product", Facts(cd19="negative"))
+
+
+def test_limits_for_several_age_groups_do_not_fail() -> None:
+    text = ("* ECOG 0-2 or Karnofsky >= 50% for patients > 16 years of age; Lansky >= 50% for "
+            "patients <= 16 years of age")
+    assert "not-met" not in statuses(text, Facts(age_years=10, ecog=3))

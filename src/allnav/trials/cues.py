@@ -64,14 +64,19 @@ _AGE_GROUP = re.compile(
     r"\(?\b(?:for|in)\s+(?:patients|subjects|participants|those|children|adults)\s+(?:aged?\s+)?"
     r"(>=|<=|>|<)\s*(\d{1,2})\s*(?:years?|yrs?)(?:\s+of\s+age|\s+old)?\)?")
 #: A trailing clause naming a group the sentence is limited to ("... for subjects with CNS
-#: disease"): its words describe who, not what is required.
-_FOR_GROUP = re.compile(r"\s\(?\b(?:for|in)\s+(?:patients|subjects|participants|those)\s+(?:with|"
-                        r"who)\b.*$")
+#: disease", "(for Ph+ patients)"): its words describe who, not what is required.
+_FOR_GROUP = re.compile(
+    r"\s\(?\b(?:for|in|among)\s+(?:(?:the|all)\s+)?(?:patients|subjects|participants|those|"
+    r"children|adults)\s+(?:with|who|whose|receiving|treated|enrolled|in)\b(?P<a>[^()]{0,80}?)\)?"
+    r"\s*[.;]?\s*$|\s\(?\b(?:for|in)\s+(?P<b>(?:\S+\s+){0,3}?\S+)\s+(?:patients|subjects|"
+    r"participants)(?:\s+only)?\)?\s*[.;]?\s*$")
+_ARM_WORDS = re.compile(r"\b(?:for|in)\s+(?:the\s+)?\w+(?:[- ]\w+)?\s+(?:arm|cohort|group|stratum|"
+                        r"part|portion)\b")
 
 
 def part_of_study(s: str) -> bool:
     """The sentence is limited to one part, arm, cohort or stratum of the study."""
-    return bool(_PART.search(s))
+    return bool(_PART.search(s) or _ARM_WORDS.search(s))
 
 
 def lab_sentence(s: str) -> bool:
@@ -147,11 +152,15 @@ def age_group(s: str) -> tuple[Requirement | None, str, int]:
     return req, (s[:m.start()] + s[m.end():]).strip(), len(found)
 
 
-def strip_group_clause(s: str) -> str:
-    """Drop a trailing "for patients with ..." clause from a sentence that does not start
-    with it (who the sentence is for is not what it requires)."""
+def group_clause(s: str) -> tuple[str | None, str]:
+    """A trailing clause that limits the sentence to a group ("... (for Ph+ patients)"):
+    the words naming the group, and the sentence without the clause; ``(None, s)`` when
+    there is none. A clause at the start is left to the condition patterns."""
     m = _FOR_GROUP.search(s)
-    return s[:m.start()] if m and m.start() > 10 else s
+    if not m or m.start() <= 10:
+        return None, s
+    who = (m.group("a") if m.group("a") is not None else m.group("b") or "").strip()
+    return who or "a group of patients", s[:m.start()]
 
 
 def other_disease_only(s: str) -> bool:

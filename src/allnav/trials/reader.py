@@ -37,12 +37,19 @@ from allnav.trials.diagnoses import (
     other_diseases,
 )
 from allnav.trials.model import Criterion, Requirement, Section
-from allnav.trials.recognise import _alternatives, _sentence, normalise
+from allnav.trials.recognise import (
+    _COND_KINDS,
+    _alternatives,
+    _hits,
+    _requirement,
+    _sentence,
+    normalise,
+)
 from allnav.trials.structure import Node, parse
 from allnav.trials.text import Sentence, split_sentences
 
 #: Changes whenever the reading changes: a store keeps readings made by the same version only.
-READER_VERSION = "2026-12-07.2"
+READER_VERSION = "2026-12-07.3"
 
 _PART_DOUBT = "it may hold for one part of the study only"
 _DONOR_DOUBT = "it may be about the donor, not the patient"
@@ -245,7 +252,14 @@ def _read_sentence(section: Section, piece: str, lead: str, doubt: str | None
         extra.append(Criterion(section, quoted, (Requirement("lines", f"<={limit}"),)))
     when, rest, bands = cues.age_group(s)
     text = cues.strip_reference(rest if bands == 1 else s)
-    text = cues.strip_group_clause(text)
+    group, text = cues.group_clause(text)
+    group_doubt = None
+    if group is not None and when is None:
+        # "(for Ph+ patients)": a condition when the group is one the facts can tell.
+        named = [h for h in _hits(group, False) if h.kind in _COND_KINDS]
+        when = _requirement(named[0], False) if named else None
+        bands = 1 if when is not None else bands
+        group_doubt = None if when is not None else "it may hold for a group of patients only"
     found = _sentence(Sentence(section, text, text, "", None))
     found = [dataclasses.replace(c, sentence=quoted) for c in found]
     lab = cues.lab_sentence(s)
@@ -273,7 +287,9 @@ def _read_sentence(section: Section, piece: str, lead: str, doubt: str | None
         c = dataclasses.replace(c, any_of=tuple(reqs))
         if bands == 1 and when is not None and c.when is None:
             c = dataclasses.replace(c, when=when)
-        why = doubt
+        why = doubt or group_doubt
+        if why is None and bands > 1:
+            why = "the sentence sets different limits for different age groups"
         if why is None and cues.has_exception(s) and (
                 section == "inclusion" or any(r.kind.startswith("prior_") for r in reqs)):
             why = _EXCEPTION_DOUBT
