@@ -43,15 +43,26 @@ def test_import_keeps_texts_and_the_first_match_reads_them_once(tmp_path: Path) 
     assert _criteria(now) == first  # from the readings file
 
 
-def test_a_new_import_copies_readings_instead_of_reading_again(tmp_path: Path) -> None:
+def test_an_update_skips_unchanged_records_and_copies_readings(tmp_path: Path) -> None:
     store = tmp_path / "t.sqlite"
     import_studies(store, _records())
     want = _criteria(store)
-    import_studies(store, _records())  # an update: the same studies again
+    report = import_studies(store, _records())  # an update: the same studies again
+    assert report.unchanged == 19 and report.written == 0
+    assert _criteria(store) == want
+    changed = []
+    for name, rec in _records():
+        assert isinstance(rec, dict)
+        rec["protocolSection"]["identificationModule"]["briefTitle"] = "Retitled"
+        changed.append((name, rec))
+    report = import_studies(store, changed)  # new versions, same eligibility texts
+    assert report.written == 19 and report.unchanged == 0
     with sqlite3.connect(store) as db:
         read = db.execute("SELECT count(*) FROM studies WHERE is_read = 1").fetchone()[0]
-    assert read == 19  # copied from the readings file at import
+    assert read == 19  # the readings were copied at import, not read again
     assert _criteria(store) == want
+    with TrialStore(store) as ts:
+        assert {s.title for s in ts.candidates()} == {"Retitled"}
 
 
 def test_a_readings_file_that_cannot_be_used_changes_nothing(tmp_path: Path) -> None:

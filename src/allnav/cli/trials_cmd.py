@@ -57,7 +57,8 @@ def _now() -> str:
 
 def _print_report(console: Console, r: ImportReport, path: Path) -> None:
     console.print(Text(f"Read {r.read} record(s); wrote {r.written}; kept {r.kept_newer} newer "
-                       f"version(s) already in the store. The store at {path} now holds {r.total} "
+                       f"version(s) and {r.unchanged} unchanged record(s) already in the store. "
+                       f"The store at {path} now holds {r.total} "
                        f"studies, {r.all_studies} of them in ALL.", style="bold"))
     for d in r.duplicates:
         console.print(Text(f"duplicate: {d}", style="yellow"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -43,7 +44,8 @@ CREATE TABLE studies (
     min_age REAL, max_age REAL, min_age_text TEXT, max_age_text TEXT, sex TEXT NOT NULL,
     last_update TEXT, title TEXT NOT NULL, official_title TEXT, acronym TEXT, phases TEXT,
     conditions TEXT, mesh_terms TEXT, sponsor TEXT, interventions TEXT,
-    unrecognised INTEGER NOT NULL DEFAULT 0, text_hash TEXT, is_read INTEGER NOT NULL DEFAULT 1
+    unrecognised INTEGER NOT NULL DEFAULT 0, text_hash TEXT, is_read INTEGER NOT NULL DEFAULT 1,
+    record_hash TEXT
 ) WITHOUT ROWID;
 CREATE INDEX studies_match ON studies (is_all, status, min_age, max_age, sex);
 CREATE INDEX studies_text ON studies (text_hash);
@@ -60,7 +62,7 @@ CREATE INDEX sites_country ON sites (country COLLATE NOCASE);
 """
 _STUDY_COLS = ("nct_id, is_all, status, min_age, max_age, min_age_text, max_age_text, sex, "
                "last_update, title, official_title, acronym, phases, conditions, mesh_terms, "
-               "sponsor, interventions, unrecognised, text_hash, is_read")
+               "sponsor, interventions, unrecognised, text_hash, is_read, record_hash")
 
 
 def default_store_path(env: Mapping[str, str]) -> Path:
@@ -81,6 +83,8 @@ class ImportReport:
     duplicates: tuple[str, ...]
     skipped: tuple[Problem, ...]
     warnings: tuple[Problem, ...]
+    #: Records identical to the version already in the store (not parsed or written again).
+    unchanged: int = 0
 
 
 def _fsync(path: Path, directory: bool = False) -> None:
@@ -114,17 +118,17 @@ def _split(text: str | None) -> tuple[str, ...]:
 
 
 def _write(conn: sqlite3.Connection, s: Study, text_hash: str | None, is_read: bool,
-           present: bool = True) -> None:
+           present: bool = True, record_hash: str | None = None) -> None:
     if present:  # a new version replaces every row of the old one
         for table in ("studies", "criteria", "sites", "texts"):
             conn.execute(f"DELETE FROM {table} WHERE nct_id = ?", (s.nct_id,))
     conn.execute(
-        f"INSERT INTO studies ({_STUDY_COLS}) VALUES ({', '.join('?' * 20)})",
+        f"INSERT INTO studies ({_STUDY_COLS}) VALUES ({', '.join('?' * 21)})",
         (s.nct_id, int(s.is_all), s.status, s.min_age.years if s.min_age else None,
          s.max_age.years if s.max_age else None, s.min_age.text if s.min_age else None,
          s.max_age.text if s.max_age else None, s.sex, s.last_update, s.title, s.official_title,
          s.acronym, _join(s.phases), _join(s.conditions), _join(s.mesh_terms), s.sponsor,
-         _join(s.interventions), s.unrecognised, text_hash, int(is_read)))
+         _join(s.interventions), s.unrecognised, text_hash, int(is_read), record_hash))
     if s.criteria:
         conn.executemany(
             "INSERT INTO criteria VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -205,7 +209,22 @@ def _import(path: Path, records: Iterable[tuple[str, object]], replace: bool,
         tmp.unlink(missing_ok=True)
         raise
     return ImportReport(report[0], report[1], report[2], total, n_all, report[3], report[4],
-                        report[5])
+                        report[5], report[6])
+
+
+def _record_hash(raw: object) -> str | None:
+    try:
+        canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError):
+        return None
+    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _nct_of(raw: object) -> str | None:
+    ps = raw.get("protocolSection") if isinstance(raw, dict) else None
+    ident = ps.get("identificationModule") if isinstance(ps, dict) else None
+    nct = ident.get("nctId") if isinstance(ident, dict) else None
+    return nct.strip() if isinstance(nct, str) else None
 
 
 def _text_hash(text: str) -> str:
@@ -234,8 +253,9 @@ def _criterion(section: str, sentence: str, any_of: str, when: str | None,
 
 def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]], reuse: bool,
           read_all: bool, cache: ReadingCache
-          ) -> tuple[int, int, int, tuple[str, ...], tuple[Problem, ...], tuple[Problem, ...]]:
-    read = written = kept = 0
+          ) -> tuple[int, int, int, tuple[str, ...], tuple[Problem, ...], tuple[Problem, ...], int]:
+    read = written = kept = unchanged = 0
+    this_import: set[str] = set()
     seen: dict[str, list[str]] = {}
     skipped: list[Problem] = []
     warnings: list[Problem] = []
@@ -243,6 +263,17 @@ def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]], reuse
     made: dict[str, tuple[tuple[Criterion, ...], int]] = {}
     for source, raw in records:
         read += 1
+        fingerprint = _record_hash(raw)
+        nct = _nct_of(raw)
+        if nct is not None and nct not in this_import:
+            # An update brings most studies back unchanged: the same record, byte for byte
+            # once its keys are sorted, is neither parsed nor written again.
+            old = conn.execute("SELECT record_hash, last_update FROM studies WHERE nct_id = ?",
+                               (nct,)).fetchone()
+            if old is not None and old[0] == fingerprint:
+                unchanged += 1
+                seen.setdefault(nct, []).append(f"{old[1] or 'no date'} ({source})")
+                continue
         study, problems = parse_study(raw, source, all_only=True, read_criteria=False)
         if study is None:
             skipped += problems
@@ -267,7 +298,9 @@ def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]], reuse
                 readings[text_hash] = got
                 study = dataclasses.replace(study, criteria=got[0], unrecognised=got[1])
                 is_read = True
-        _write(conn, study, text_hash, is_read, present=row is not None)
+        _write(conn, study, text_hash, is_read, present=row is not None,
+               record_hash=fingerprint)
+        this_import.add(study.nct_id)
         written += 1
     cache.put_many(made)
     dups = []
@@ -277,7 +310,7 @@ def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]], reuse
                                 (nct,)).fetchone()[0]
             dups.append(f"{nct} appears {len(versions)} times ({'; '.join(versions)}); kept the "
                         f"version last updated {last or 'with no date'}")
-    return read, written, kept, tuple(dups), tuple(skipped), tuple(warnings)
+    return read, written, kept, tuple(dups), tuple(skipped), tuple(warnings), unchanged
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
