@@ -19,10 +19,15 @@ from rich.text import Text
 
 from allnav.cli._app import app
 from allnav.cli.inputs import load_patient
+from allnav.facts import Facts
+from allnav.facts_reader import read_facts
 from allnav.problems import InputError, Problem
+from allnav.trials.agreement import agreement_figures, measure
+from allnav.trials.ctgov import parse_study
 from allnav.trials.files import iter_records
 from allnav.trials.geo import place_names, resolve_place
 from allnav.trials.match import DISCLAIMER, MatchResult, TrialMatch, match_trials
+from allnav.trials.model import Study
 from allnav.trials.report import phases_text, result_to_dict
 from allnav.trials.store import ImportReport, TrialStore, default_store_path, import_studies
 
@@ -52,7 +57,8 @@ def _now() -> str:
 
 def _print_report(console: Console, r: ImportReport, path: Path) -> None:
     console.print(Text(f"Read {r.read} record(s); wrote {r.written}; kept {r.kept_newer} newer "
-                       f"version(s) already in the store. The store at {path} now holds {r.total} "
+                       f"version(s) and {r.unchanged} unchanged record(s) already in the store. "
+                       f"The store at {path} now holds {r.total} "
                        f"studies, {r.all_studies} of them in ALL.", style="bold"))
     for d in r.duplicates:
         console.print(Text(f"duplicate: {d}", style="yellow"))
@@ -68,10 +74,14 @@ def import_command(
     paths: list[Path] = typer.Argument(..., help="API v2 JSON files, folders, arrays or NDJSON."),
     store: Path | None = typer.Option(None, "--store", help=_STORE_HELP),
     replace: bool = typer.Option(False, "--replace", help="Start a new store instead of adding."),
+    read_now: bool = typer.Option(False, "--read-now",
+                                  help="Read every eligibility text now (a slower import; no "
+                                       "first match pays for reading)."),
 ) -> None:
     """Import ClinicalTrials.gov API v2 study records into the local store (atomically)."""
     path = _store_path(store)
-    report = import_studies(path, iter_records(paths), replace=replace, imported_at=_now())
+    report = import_studies(path, iter_records(paths), replace=replace, imported_at=_now(),
+                            read_all=read_now)
     _print_report(Console(), report, path)
 
 
@@ -118,6 +128,10 @@ def match_command(
     show_excluded: bool = typer.Option(False, "--show-excluded",
                                        help="Also list ALL studies ruled out, with the reason."),
     nct: list[str] = typer.Option([], "--nct", help="Judge only these studies (repeatable)."),
+    include_closed: bool = typer.Option(
+        False, "--include-closed",
+        help="Also judge the criteria of studies not open to new patients (for coordinators "
+             "and for measuring); they are listed apart, after the open ones."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Show at most this many."),
 ) -> None:
     """Open trials that fit this patient, ranked, with met / not met / unknown per criterion."""
@@ -137,9 +151,10 @@ def match_command(
         else:
             box = place.bounding_box(within_km) if place and within_km else None
             studies = ts.candidates(facts.age_years, facts.sex, all_statuses=show_excluded,
-                                    box=box)
+                                    include_closed=include_closed, box=box)
         info = ts.info()
-    result = match_trials(studies, facts, place, within_km, keep_excluded=show_excluded or bool(ids))
+    result = match_trials(studies, facts, place, within_km, keep_excluded=show_excluded or bool(ids),
+                          include_closed=include_closed)
     if limit is not None:
         result = MatchResult(result.trials[:limit], result.excluded, result.place, result.within_km)
     if output is OutputFormat.json:
@@ -195,7 +210,8 @@ def render(result: MatchResult, info: dict[str, object], console: Console) -> No
         head.append(f"Distances from {result.place.label}{limit}.\n")
     head.append(DISCLAIMER, style="italic")
     console.print(Panel(head, title="ALL Navigator", border_style="blue"))
-    groups = (("recruiting", "Recruiting now"), ("not-yet-recruiting", "Not yet recruiting"))
+    groups = (("recruiting", "Recruiting now"), ("not-yet-recruiting", "Not yet recruiting"),
+              ("closed", "Not open to new patients (criteria judged as if open)"))
     rank = 0
     for key, title in groups:
         found = [m for m in result.trials if m.group == key]
@@ -214,3 +230,78 @@ def render(result: MatchResult, info: dict[str, object], console: Console) -> No
             line.append("; ".join(m.exclusions) or "does not fit the criteria")
             console.print(line)
     console.print(Text(DISCLAIMER, style="italic"))
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _bad("DIR", f"{path} is missing: a labelled set has patients.json and "
+                   "labels.json beside the study records") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise _bad("DIR", f"{path} could not be read as JSON ({e.__class__.__name__})") from None
+
+
+def _labelled_set(folder: Path) -> tuple[list[Study], dict[str, Facts], list[dict[str, object]]]:
+    if not folder.is_dir():
+        raise _bad("DIR", f"no such folder: {folder}")
+    studies: list[Study] = []
+    for f in sorted(folder.glob("NCT*.json")):
+        study, problems = parse_study(_read_json(f), f.name)
+        if study is None:
+            raise _bad("DIR", f"{f.name}: {problems[0].msg}")
+        studies.append(study)
+    if not studies:
+        raise _bad("DIR", f"{folder} holds no study record (NCT*.json)")
+    people = _read_json(folder / "patients.json")
+    labels = _read_json(folder / "labels.json")
+    if not isinstance(people, list) or not isinstance(labels, list):
+        raise _bad("DIR", "patients.json and labels.json must each be a JSON array")
+    patients: dict[str, Facts] = {}
+    for i, p in enumerate(people):
+        if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+            raise _bad("DIR", f"patients.json[{i}] needs a name and facts")
+        patients[p["name"]], _ = read_facts(p.get("facts"), default_as_of=dt.date.today())
+    rows = [r for r in labels if isinstance(r, dict)]
+    for i, r in enumerate(rows):
+        if not {"patient", "nct", "verdict"} <= r.keys():
+            raise _bad("DIR", f"labels.json[{i}] needs patient, nct and verdict")
+    return studies, patients, rows
+
+
+@trials_app.command("evaluate")
+def evaluate_command(
+    folder: Path = typer.Argument(..., help="A labelled set: NCT*.json, patients.json, labels.json."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    show: bool = typer.Option(False, "--show", help="List every pair that disagrees."),
+) -> None:
+    """Measure the finder against a trial coordinator's labels (studies judged as if open)."""
+    studies, patients, labels = _labelled_set(folder)
+    try:
+        a = measure(studies, patients, labels)
+    except ValueError as e:
+        raise _bad("DIR", str(e)) from None
+    figures = agreement_figures(a)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(figures, indent=2))
+        return
+    console = Console()
+    n = figures["pairs"]
+    console.print(Text(f"{len(studies)} studies, {len(patients)} patients, {n} labelled pairs "
+                       f"({folder})", style="bold"))
+    console.print(Text(f"Trial-level agreement: {figures['agree']}/{n} "
+                       f"({figures['agreement']:.1%})"))
+    console.print(Text(f"Eligible pairs ruled out: {figures['eligible_ruled_out']} of "
+                       f"{figures['eligible']}",
+                       style="bold red" if figures["eligible_ruled_out"] else "bold green"))
+    console.print(Text(f"Unknown pairs ruled out: {figures['unknown_ruled_out']} of "
+                       f"{figures['unknown']}"))
+    console.print(Text(f"Labelled sentences judged: {figures['criteria_judged']} of "
+                       f"{figures['criteria_labelled']}; judged the same way: "
+                       f"{figures['criteria_agree']} ({figures['criteria_accuracy']:.1%})"))
+    console.print(Text("Label -> finder: " + ", ".join(
+        f"{k[0]} -> {k[1]} {v}" for k, v in sorted(a.confusion.items()))))
+    if show:
+        for p in a.pairs:
+            if p.label != p.found:
+                console.print(Text(f"- {p.patient} {p.nct_id}: label {p.label}, finder {p.found}"))

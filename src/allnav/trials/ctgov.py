@@ -33,14 +33,32 @@ _SEXES = {"ALL": "ALL", "FEMALE": "FEMALE", "MALE": "MALE", "BOTH": "ALL"}
 
 def _get(obj: object, *path: str) -> Any:
     for key in path:
-        if not isinstance(obj, Mapping):
+        # Parsed JSON is made of dicts: test for dict first (isinstance on an ABC is slow).
+        if not (type(obj) is dict or isinstance(obj, Mapping)):
             return None
         obj = obj.get(key)
     return obj
 
 
+#: Terminal escape sequences (CSI "ESC [ ... m", OSC links "ESC ] 8 ;; url ESC \\" or BEL) and
+#: every other control character but newline and tab: record text reaches terminals and web
+#: pages, and a record must not be able to rewrite what either shows.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x9b[0-?]*[ -/]*"
+                      r"[@-~]|\x9d[^\x07\x9c]*(?:\x07|\x9c)?|\x1b[@-_]?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """Text without escape sequences and control characters (newlines and tabs kept;
+    a carriage return becomes a newline; bidirectional overrides are removed too)."""
+    if text.isprintable():
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
 def _text(value: object) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    return clean(value).strip() or None if isinstance(value, str) else None
 
 
 def _texts(value: object) -> tuple[str, ...]:
@@ -96,15 +114,16 @@ def is_all_study(conditions: tuple[str, ...], mesh_ids: tuple[str, ...]) -> bool
     return any(_ALL_TEXT.search(c) for c in conditions)
 
 
-def parse_study(raw: object, where: str = "", *, all_only: bool = False
-                ) -> tuple[Study | None, list[Problem]]:
+def parse_study(raw: object, where: str = "", *, all_only: bool = False,
+                read_criteria: bool = True) -> tuple[Study | None, list[Problem]]:
     """A :class:`Study` from one API v2 record, and the problems found.
 
     Returns ``None`` (with an error problem) only when the record has no usable
     NCT id; everything else that is missing is left unknown. With ``all_only``
     the eligibility text of a study that is not about ALL is not recognised (the
     matcher rules such a study out before reading its criteria), which is most
-    of the cost of importing a large snapshot.
+    of the cost of importing a large snapshot. Without ``read_criteria`` nothing is
+    read and the text is handed back in ``Study.text`` for the store to read later.
     """
     top: Loc = (where,) if where else ()
     if not isinstance(raw, Mapping):
@@ -144,8 +163,9 @@ def parse_study(raw: object, where: str = "", *, all_only: bool = False
                   if (s := _site(r, (*top, "protocolSection", "contactsLocationsModule",
                                      "locations", i), problems)))
     is_all = is_all_study(conditions + keywords, mesh_ids)
-    criteria, unrecognised = ((), 0) if all_only and not is_all else recognise(
-        _text(_get(elig, "eligibilityCriteria")))
+    text = _text(_get(elig, "eligibilityCriteria"))
+    criteria, unrecognised = ((), 0) if (all_only and not is_all) or not read_criteria else \
+        recognise(text)
     status = _text(_get(ps, "statusModule", "overallStatus"))
     interventions = tuple(n for i in (_get(ps, "armsInterventionsModule", "interventions") or [])
                           if (n := _text(_get(i, "name"))))
@@ -169,6 +189,7 @@ def parse_study(raw: object, where: str = "", *, all_only: bool = False
         criteria=criteria,
         unrecognised=unrecognised,
         sites=sites,
+        text=None if read_criteria else text,
     ), problems
 
 

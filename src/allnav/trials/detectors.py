@@ -255,7 +255,9 @@ def detect_t315i(s: str) -> list[Hit]:
 
 _B = re.compile(r"\bb[- ]?(?:cell\s+)?(?:precursor\s+|lineage\s+|progenitor\s+)?(?:all|acute "
                 r"lymphoblastic|lymphoblastic)\b|\bbcp[- ]?all\b|\bpre-?b[- ]?(?:cell\s+)?(?:all|"
-                r"acute)\b|\bprecursor b[- ]cell\b|\bb[- ]cell precursor\b|\bb[- ]lineage\b",
+                r"acute)\b|\bprecursor b[- ]cell\b|\bb[- ]cell precursor\b|\bb[- ]lineage\b|"
+                # "pre-B-cell or T-cell ALL", "B- or T-cell ALL": B named beside T.
+                r"\bpre-?b[- ]cell\b|\bb(?:[- ]cell)?-?\s*(?:or|and|and/or|/)\s*t[- ]cell\b",
                 _FLAGS)
 _T = re.compile(r"\bt-all\b|\bt-lbl\b|\bt[- ]cell\s+all\b|\bt[- ](?:cell\s+)?(?:lineage\s+)?(?:acute lymphoblastic|"
                 r"lymphoblastic)\b|\bearly t[- ]cell precursor\b|\betp[- ]all\b|\bt[- ]lineage\b",

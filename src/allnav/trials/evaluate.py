@@ -100,9 +100,47 @@ def _fitness(req: Requirement, ecog: int | None) -> Outcome:
                    "Ask the study team to assess it.")
 
 
+#: Criteria the facts cannot settle: the question to ask the study team.
+ASK = {
+    "lines": "How many earlier treatments (lines) has the patient had? The study limits them: "
+             "{detail}.",
+    "hsct-candidate": "Is the patient a candidate for a stem cell transplant now, and is a "
+                      "donor available? The study asks about it.",
+    "previous-study": "The study is only for people who took part in an earlier study: did "
+                      "the patient?",
+}
+
+
+def _special(req: Requirement, f: Facts) -> Outcome | None:
+    """Criteria that are not a single fact: the diagnosis, limits the facts do not record."""
+    if req.kind == "diagnosis":
+        # Every patient here has ALL: a study whose diagnosis list leaves ALL out does not fit.
+        return Outcome("not-met", f"the study is for {req.expect.replace('+', ' or ')}; the "
+                       "patient has ALL")
+    if req.kind == "lines":
+        return Outcome("unknown", "the facts do not count earlier lines of treatment",
+                       ASK["lines"].format(detail=f"at most {req.expect.lstrip('<=')}"))
+    if req.kind == "ask":
+        return Outcome("unknown", "the facts do not say", ASK.get(req.expect, "Ask the study "
+                       "team about this criterion (see the quoted sentence)."))
+    if req.kind == "age_dx":
+        # Age at diagnosis is at most the age now: an upper limit met now was met then.
+        now = _age(Requirement("age", req.expect), f.age_years)
+        if now.status == "met" and req.expect.startswith("<"):
+            return Outcome("met", f"{now.note}, so younger at diagnosis")
+        limit = describe(Requirement("age", req.expect)).lower()
+        return Outcome("unknown", "the age at diagnosis is not in the facts",
+                       "How old was the patient when the leukemia was first diagnosed? The "
+                       f"study needs: {limit} at diagnosis.")
+    return None
+
+
 def evaluate(req: Requirement, f: Facts) -> Outcome:
     """One requirement judged against the patient's facts."""
     kind = req.kind
+    special = _special(req, f)
+    if special is not None:
+        return special
     if kind in DRUGS:
         return _prior(req, f)
     if kind == "disease":
@@ -162,15 +200,30 @@ Memo = dict[object, tuple[Status3, str, str | None]]
 def judge(c: Criterion, f: Facts, memo: Memo | None = None) -> Judged:
     """A criterion (alternatives joined by "or", maybe a condition) judged for one patient.
 
-    ``memo`` must belong to this patient's facts and live no longer than the criteria.
+    A criterion read with a doubt never fails: its "not met" is unknown, with the doubt
+    and the sentence for the study team. ``memo`` must belong to this patient's facts and
+    live no longer than the criteria.
     """
+    j = _judge(c, f, memo)
+    if c.doubt and j.status == "not-met":
+        return Judged(c, "unknown", f"{j.note}; but {c.doubt}",
+                      f"The study says: \"{_short(c.sentence)}\" Does this apply to the "
+                      f"patient ({c.doubt})? Ask the study team.")
+    return j
+
+
+def _short(sentence: str, limit: int = 160) -> str:
+    return sentence if len(sentence) <= limit else sentence[:limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+def _judge(c: Criterion, f: Facts, memo: Memo | None) -> Judged:
     if memo is not None:
         found = memo.get(id(c))
         if found is None:
             key = (c.any_of, c.when)
             found = memo.get(key)
             if found is None:
-                j = judge(c, f)
+                j = _judge(c, f, None)
                 found = memo[key] = (j.status, j.note, j.question)
             memo[id(c)] = found
         return Judged(c, *found)

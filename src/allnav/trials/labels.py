@@ -64,6 +64,15 @@ def describe(req: Requirement) -> str:
         return f"Performance status ECOG {n} or better"
     if kind == "karnofsky":
         return f"Karnofsky performance status {n}% or more"
+    if kind == "diagnosis":
+        return f"A diagnosis the study takes ({expect.replace('+', ' or ')}, not ALL)"
+    if kind == "lines":
+        return f"At most {n} earlier lines of treatment"
+    if kind == "ask":
+        return {"hsct-candidate": "Transplant candidacy or donor availability",
+                "previous-study": "Took part in an earlier study"}.get(expect, expect)
+    if kind == "age_dx":
+        return "Age at diagnosis: " + describe(Requirement("age", expect)).lower()
     if kind == "age":
         op = expect[: len(expect) - len(n)]
         return {">=": f"Age {n} or older", ">": f"Older than {n}",

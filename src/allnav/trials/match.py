@@ -122,15 +122,18 @@ def _nearest(study: Study, place: Place | None, seen: dict[Site, float | None]
 
 def match_study(study: Study, facts: Facts, place: Place | None = None,
                 within_km: float | None = None, memo: Memo | None = None,
-                seen: dict[Site, float | None] | None = None) -> TrialMatch:
+                seen: dict[Site, float | None] | None = None, *,
+                include_closed: bool = False) -> TrialMatch:
     """One study judged for one patient, with every reason. ``memo`` and ``seen`` carry
-    judgements and site distances from one study to the next of the same match."""
+    judgements and site distances from one study to the next of the same match. With
+    ``include_closed`` a study not open to new patients is judged on its criteria (its
+    group, ``closed``, says it is not open) instead of being ruled out for its status."""
     reasons: list[str] = []
     if not study.is_all:
         named = ", ".join(study.conditions) or "none listed"
         mesh = f" (MeSH: {', '.join(study.mesh_terms)})" if study.mesh_terms else ""
         reasons.append(f"not a study of acute lymphoblastic leukemia: conditions {named}{mesh}")
-    if study.status not in OPEN_STATUSES:
+    if study.status not in OPEN_STATUSES and not include_closed:
         reasons.append(f"not open to new patients (status: {_status_words(study.status)})")
     found, rows = _structured(study, facts)
     reasons += found
@@ -159,7 +162,8 @@ def match_study(study: Study, facts: Facts, place: Place | None = None,
 
 
 def match_trials(studies: Iterable[Study], facts: Facts, place: Place | None = None,
-                 within_km: float | None = None, *, keep_excluded: bool = False) -> MatchResult:
+                 within_km: float | None = None, *, keep_excluded: bool = False,
+                 include_closed: bool = False) -> MatchResult:
     """Every study judged and ranked. Studies a hard filter rules out go to ``excluded``
     (kept only when ``keep_excluded``, so a match over a large store stays small)."""
     kept: list[TrialMatch] = []
@@ -167,7 +171,8 @@ def match_trials(studies: Iterable[Study], facts: Facts, place: Place | None = N
     memo: Memo = {}
     seen: dict[Site, float | None] = {}
     for study in studies:
-        m = match_study(study, facts, place, within_km, memo, seen)
+        m = match_study(study, facts, place, within_km, memo, seen,
+                        include_closed=include_closed)
         if not m.exclusions:
             kept.append(m)
         elif keep_excluded:

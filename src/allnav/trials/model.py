@@ -63,6 +63,10 @@ class Criterion:
     sentence: str
     any_of: tuple[Requirement, ...]
     when: Requirement | None = None
+    #: Why the reading may not hold (one part of the study, an alternative not read, a
+    #: sentence that may be about the donor): a failed criterion with a doubt is shown as
+    #: unknown, never as a reason to rule the study out.
+    doubt: str | None = None
 
     @property
     def key(self) -> str:
@@ -134,6 +138,9 @@ class Study:
     #: Sentences of the eligibility text that no recogniser understood (shown as a count).
     unrecognised: int = 0
     sites: tuple[Site, ...] = ()
+    #: The eligibility text, kept only while a record is imported (the store reads it into
+    #: criteria, now or when the study is first asked for); ``None`` elsewhere.
+    text: str | None = None
 
     @property
     def url(self) -> str:

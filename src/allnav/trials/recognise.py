@@ -28,6 +28,8 @@ KINDS: tuple[str, ...] = (
 _SYMBOLS = str.maketrans({"≥": ">=", "≤": "<=", "⩾": ">=", "⩽": "<=", "–": "-", "—": "-",
                           "‐": "-", "‑": "-", "−": "-", "×": "x", "ï": "i", "’": "'",
                           "\u00a0": " "})
+_EITHER_HSCT = re.compile(r"\b(?:autologous\s+(?:and/or|or|and)\s+allogeneic|allogeneic\s+"
+                          r"(?:and/or|or|and)\s+autologous)\b")
 _PHRASE_WORDS = re.compile(r"than|least|minimum|maximum")
 _PHRASES = (
     (re.compile(r"\b(?:greater than or equal to|more than or equal to|at least|no less than|not "
@@ -52,6 +54,9 @@ _COND = (
     re.compile(r"^(?P<c>.{2,50}?)\s+(?:patients|subjects|participants)(?:\s+only)?\s*[:,]?\s*"
                r"(?P<r>(?:must|should|need|are required|will need|require)\b.*)$"),
     re.compile(r"^if\s+(?P<c>.{2,80}?),\s*(?P<r>.+)$"),
+    # "Ph positive ALL eligible if failed prior TKI therapy": a permission for a group.
+    re.compile(r"^(?P<c>.{2,80}?)\s+(?:are|is)?\s*(?:also\s+)?eligible\s+(?:only\s+)?(?:if|"
+               r"provided|when)\s+(?:they\s+)?(?:have\s+)?(?P<r>.+)$"),
 )
 _COND_KINDS = frozenset({"ph", "lineage", "kmt2a", "cd19", "cd22", "t315i", "prior_blinatumomab",
                          "prior_inotuzumab", "prior_car_t", "prior_allo_hsct", "prior_tki",
@@ -71,7 +76,9 @@ _COVERING = {"ph", "lineage", "cd19", "cd22", "t315i", "kmt2a"}
 def normalise(sentence: str) -> str:
     """Lower case, plain hyphens, and ``>=``/``<=`` for symbols and phrases."""
     s = sentence.translate(_SYMBOLS).replace("=>", ">=").replace("=<", "<=")
-    s = " ".join(s.lower().split())
+    s = " ".join(s.lower().split()).replace("tyrosinekinase", "tyrosine kinase")
+    # An exclusion of "autologous or allogeneic" transplant excludes an allogeneic one.
+    s = _EITHER_HSCT.sub("allogeneic", s)
     if _PHRASE_WORDS.search(s):  # every phrase below contains one of these words
         for pattern, new in _PHRASES:
             s = pattern.sub(new, s)
@@ -230,7 +237,15 @@ def _sentence(sent: Sentence) -> list[Criterion]:
 
 
 def recognise(text: str | None) -> tuple[tuple[Criterion, ...], int]:
-    """The criteria in an eligibility text, and how many sentences matched no criterion."""
+    """The criteria in an eligibility text, and how many sentences matched no criterion:
+    the outline is read by :func:`allnav.trials.reader.read_criteria`."""
+    from allnav.trials.reader import read_criteria  # the reader builds on this module
+
+    return read_criteria(text)
+
+
+def recognise_sentences(text: str | None) -> tuple[tuple[Criterion, ...], int]:
+    """The first reader, sentence by sentence (kept to compare the two readings)."""
     out: list[Criterion] = []
     unrecognised = 0
     sentences = split_eligibility(text)

@@ -67,6 +67,7 @@ from allnav.web.forms import (
 )
 from allnav.web.pdf import PdfBusy
 from allnav.web.topics import Topics, load_topics
+from allnav.web.trials_view import DISTANCES, trials_section
 from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report
 
 log = logging.getLogger("allnav.web")
@@ -167,6 +168,7 @@ ENV.globals.update(
     LEVEL_WORDS=LEVEL_WORDS, LEVEL_LABELS=LEVEL_LABELS, VALUE_CHOICES=VALUE_CHOICES,
     alert_text=alert_patient_text, call_title=call_title, cannot_reach=cannot_reach,
 )
+ENV.globals["DISTANCES"] = DISTANCES  # issue 13: the trials section's distance choices
 
 
 @dataclass(frozen=True)
@@ -360,10 +362,12 @@ async def change_answers(request: Request) -> Response:
 
 
 def _results(request: Request, facts: Facts, warnings: Sequence[Problem], carry: Pairs,
-             example: Example | None = None) -> Response:
+             example: Example | None = None, form: Mapping[str, Sequence[str]] | None = None
+             ) -> Response:
     report = report_for(request, facts, warnings)
     return render(request, "results.html", title="Your options", report=report,
-                  carry=carry, urgent=report.urgent, example=example)
+                  carry=carry, urgent=report.urgent, example=example,
+                  trials=trials_section(facts, form or {}))  # issue 13: the trials section
 
 
 def urgent_despite_errors(request: Request, answers: Answers) -> tuple[Urgent, ...]:
@@ -384,7 +388,8 @@ async def results(request: Request) -> Response:
     answers = await read_answers(request)
     if answers.facts is None:
         return _fix_answers(request, answers)
-    return _results(request, answers.facts, answers.result.warnings, answers.carry)
+    return _results(request, answers.facts, answers.result.warnings, answers.carry,
+                    form=answers.form)
 
 
 @router.get("/fever", response_class=HTMLResponse)
@@ -475,10 +480,12 @@ async def clinician_start(request: Request) -> Response:
 
 
 def _clinician(request: Request, facts: Facts, warnings: Sequence[Problem], carry: Pairs,
-               example: Example | None = None) -> Response:
+               example: Example | None = None, form: Mapping[str, Sequence[str]] | None = None
+               ) -> Response:
     report = report_for(request, facts, warnings)
     return render(request, "clinician.html", title="Clinician view", report=report,
                   carry=carry, urgent=report.urgent, example=example,
+                  trials=trials_section(facts, form or {}),  # issue 13: the trials section
                   mascc=mascc_lines(report.care.mascc) if report.care.mascc else (),
                   sources_text=sources_text)
 
@@ -491,7 +498,8 @@ async def clinician(request: Request) -> Response:
             return render(request, "clinician_start.html", 422, title="Clinician view",
                           problems=answers.result.problems, text=answers.carry[0][1])
         return _fix_answers(request, answers)
-    return _clinician(request, answers.facts, answers.result.warnings, answers.carry)
+    return _clinician(request, answers.facts, answers.result.warnings, answers.carry,
+                      form=answers.form)
 
 
 @router.get("/examples/{name}/clinician", response_class=HTMLResponse)
