@@ -15,9 +15,11 @@ adds the privacy headers (``Cache-Control: no-store``, a strict CSP, no referrer
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
+import re
 import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,8 +31,9 @@ from urllib.parse import urlsplit
 import yaml
 from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -65,8 +68,10 @@ from allnav.web.forms import (
     pairs_to_form,
     read_form,
 )
+from allnav.web.glance import build_glance
+from allnav.web.glossary import Glossary, load_glossary
 from allnav.web.topics import Topics, load_topics
-from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report
+from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report, plain_question
 
 log = logging.getLogger("allnav.web")
 
@@ -119,8 +124,53 @@ def examples() -> tuple[Example, ...]:
 
 
 def _svg(array: Any) -> Markup:
-    # icon_array_svg escapes every text it writes; it is our own markup.
-    return Markup(icon_array_svg(array))
+    # icon_array_svg escapes every text it writes; it is our own markup. The page writes the
+    # array's title, legend and source as HTML, so they follow the reader's text size.
+    plain = dataclasses.replace(array, description=_plain_words(array.description))
+    return Markup(icon_array_svg(plain, words=False))
+
+
+def glossary() -> Glossary:
+    return load_glossary()
+
+
+@pass_context
+def _explain(ctx: Context, text: str) -> Markup:
+    """``text`` with the first mention on the page of each glossary term linked to its
+    explanation (the page's ``seen_terms`` remembers which terms were already linked)."""
+    seen = ctx.get("seen_terms")
+    if not isinstance(seen, set):
+        return Markup(escape(text))
+    g = glossary()
+    out: list[str] = []
+    pos = 0
+    for m in g.pattern().finditer(text):
+        term = g.term_for(m.group(1))
+        if term is None or term.id in seen:
+            continue
+        seen.add(term.id)
+        out += [str(escape(text[pos:m.start()])),
+                str(Markup('<a class="term" href="/glossary#term-{}">{}</a>').format(term.id, m.group(1)))]
+        pos = m.end()
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
+#: Clinic shorthand that the odds sentences use, in the patient's words.
+_PLAIN = ((re.compile(r"your performance status \(ECOG \d\) is lower"),
+           "you are less active than most of them"),
+          (re.compile(r"\bECOG (\d)(?:-(\d))?"), "a low activity level"))
+
+
+def _plain_words(text: str) -> str:
+    for pattern, words in _PLAIN:
+        text = pattern.sub(words, text)
+    return text
+
+
+def _fact_words(name: str) -> str:
+    """A fact name (``lineage``) as its plain question; any other text unchanged."""
+    return plain_question(name) if name in FIELDS else _plain_words(name)
 
 
 def _value_words(v: object) -> str:
@@ -160,6 +210,9 @@ ENV.filters["value_words"] = _value_words
 ENV.filters["long_date"] = _long_date
 ENV.filters["host"] = _host
 ENV.filters["zip_situations"] = _zip_situations
+ENV.filters["explain"] = _explain
+ENV.filters["plain_words"] = _plain_words
+ENV.filters["fact_words"] = _fact_words
 ENV.globals.update(
     DISCLAIMER=DISCLAIMER, PRIVACY_NOTE=PRIVACY_NOTE, TALK_NOTE=TALK_NOTE,
     STATUS_WORDS=STATUS_WORDS, SHORT_STATUS=SHORT_STATUS, CATEGORIES=CATEGORIES, FIELDS=FIELDS, SECTIONS=SECTIONS,
@@ -173,17 +226,19 @@ class Knowledge:
     """What the pages read besides the pathway, loaded once per app."""
 
     topics: Topics
+    glossary: Glossary
 
     @staticmethod
     def for_pathway(pathway: Pathway) -> Knowledge:
-        return Knowledge(load_topics(pathway.evidence))
+        topics = load_topics(pathway.evidence)
+        return Knowledge(topics, load_glossary(None, tuple(v.id for v in topics.values)))
 
 
 def _common(request: Request) -> dict[str, Any]:
     st = state(request)
     k = Knowledge.for_pathway(st.pathway)
     return {"pathway": st.pathway, "topics": k.topics, "today": st.settings.today(),
-            "urgent": (), "examples": examples()}
+            "urgent": (), "examples": examples(), "glossary": k.glossary, "seen_terms": set()}
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -355,7 +410,9 @@ async def change_answers(request: Request) -> Response:
 def _results(request: Request, facts: Facts, warnings: Sequence[Problem], carry: Pairs,
              example: Example | None = None) -> Response:
     report = report_for(request, facts, warnings)
+    k = Knowledge.for_pathway(state(request).pathway)
     return render(request, "results.html", title="Your options", report=report,
+                  glance=build_glance(report, k.topics, k.glossary),
                   carry=carry, urgent=report.urgent, example=example)
 
 
