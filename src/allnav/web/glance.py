@@ -68,7 +68,9 @@ class ValueFit:
 class Glance:
     tiles: tuple[Tile, ...]
     changers: tuple[Changer, ...]
+    #: The table's rows: the options that fit now, then (folded away) those that might fit.
     rows: tuple[Row, ...]
+    might_rows: tuple[Row, ...]
     values: tuple[ValueFit, ...]
     #: Tests and results to ask the care team about, as questions.
     ask_team: tuple[str, ...]
@@ -78,8 +80,13 @@ class Glance:
     goals_unsure: bool
 
 
-def _first_sentence(o: ShownOutcome) -> str:
-    return o.sentences[0].text if o.sentences else f"People who {o.plain}."
+def _short(o: ShownOutcome) -> str:
+    """One number in a few words: "34 in 100 went into complete remission (TOWER)"."""
+    where = f" ({o.source.short})"
+    if o.array is not None:
+        treated = sum(s.count for s in o.array.segments if s.key in ("base", "extra"))
+        return f"{treated:,} in {o.array.total:,} {o.plain}{where}"
+    return (o.sentences[0].text if o.sentences else f"People {o.plain}.") + where
 
 
 def _words(v: OptionView, kind: str) -> str:
@@ -89,37 +96,51 @@ def _words(v: OptionView, kind: str) -> str:
     shown = v.odds.benefits if kind == "benefits" else v.odds.harms
     if shown:
         more = len(shown) - 1
-        return _first_sentence(shown[0]) + (f" ({more} more in the details.)" if more else "")
+        return _short(shown[0]) + (f"; {more} more in the details" if more else "")
     for st in v.odds.statements:
         if st.kind in (kind, f"{kind}-none-fit", "no-numbers"):
-            return st.text
+            return st.text.split(". ")[0].rstrip(".") + "."
     return "No published numbers for this option."
 
 
-def _changers(missing: Sequence[MissingFact], report: Report) -> tuple[Changer, ...]:
-    ranked = sorted(missing, key=lambda m: -len(m.options))
-    titles = {v.id: v.result.plain_title for v in report.options}
-    return tuple(Changer(m.fact, plain_question(m.fact), tuple(titles.get(o, o) for o in m.options))
-                 for m in ranked[:TOP_CHANGERS] if m.options)
+def short_title(v: OptionView) -> str:
+    """The option's name without its explanation: "Blinatumomab", "A palliative care team"."""
+    return v.result.plain_title.split(", ")[0]
 
 
-def _fitting(report: Report) -> list[OptionView]:
-    """Options that fit or might fit, those that fit first (urgent care is in the banner)."""
+def _changers(missing: Sequence[MissingFact], report: Report,
+              glossary: Glossary) -> tuple[Changer, ...]:
+    """The missing facts that settle the most choices (urgent care is the banner's, and
+    symptom care is given whatever the answer, so neither counts)."""
+    views = {v.id: v for v in report.options}
+    choices = {oid for oid, v in views.items()
+               if v.result.category != "urgent-care" and oid not in glossary.alongside}
+    counted = [(m, [o for o in m.options if o in choices]) for m in missing]
+    ranked = sorted((c for c in counted if c[1]), key=lambda c: -len(c[1]))
+    return tuple(Changer(m.fact, glossary.ask.get(m.fact) or plain_question(m.fact),
+                         tuple(short_title(views[o]) for o in settles))
+                 for m, settles in ranked[:TOP_CHANGERS])
+
+
+def _fitting(report: Report, glossary: Glossary) -> list[OptionView]:
+    """The choices that fit or might fit, those that fit first (urgent care is in the
+    banner; symptom care goes alongside any choice, so it is not compared as one)."""
     out = [v for v in report.options
-           if v.result.status != "not-suitable" and v.result.category != "urgent-care"]
+           if v.result.status != "not-suitable" and v.result.category != "urgent-care"
+           and v.id not in glossary.alongside]
     return sorted(out, key=lambda v: v.result.status != "suitable")
 
 
 def build_glance(report: Report, topics: Topics, glossary: Glossary) -> Glance:
-    fitting = _fitting(report)
+    fitting = _fitting(report, glossary)
     tiles = []
     for gid, title in GLANCE_GROUPS:
         members = [v for v in report.options if v.result.category == gid]
         tiles.append(Tile(gid, title, tuple(v for v in members if v.result.status == "suitable"),
                           tuple(v for v in members if v.result.status == "possible"),
                           sum(v.result.status == "not-suitable" for v in members)))
-    rows = tuple(Row(v, v.option.involves or "Ask your care team what it involves.",
-                     _words(v, "benefits"), _words(v, "harms")) for v in fitting)
+    rows = [Row(v, v.option.involves or "Ask your care team what it involves.",
+                _words(v, "benefits"), _words(v, "harms")) for v in fitting]
     by_id = {v.id: v for v in fitting}
     values = tuple(ValueFit(item.id, item.text,
                             tuple(by_id[o] for o in glossary.value_options.get(item.id, ()) if o in by_id))
@@ -130,6 +151,8 @@ def build_glance(report: Report, topics: Topics, glossary: Glossary) -> Glance:
             in_form.append(plain_question(m.fact))
         else:
             ask_team.append(glossary.ask.get(m.fact) or f"Can you find out: {plain_question(m.fact)}")
-    return Glance(tuple(tiles), _changers(report.assessment.missing_facts, report), rows, values,
+    return Glance(tuple(tiles), _changers(report.assessment.missing_facts, report, glossary),
+                  tuple(r for r in rows if r.view.result.status == "suitable"),
+                  tuple(r for r in rows if r.view.result.status != "suitable"), values,
                   tuple(dict.fromkeys(ask_team)), tuple(dict.fromkeys(in_form)), glossary.not_sure,
-                  report.facts.value("goals") in ("unsure", None))
+                  report.facts.value("goals") == "unsure")

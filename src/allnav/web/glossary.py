@@ -55,6 +55,8 @@ class Glossary:
     value_options: Mapping[str, tuple[str, ...]]
     not_sure: tuple[str, ...]
     comfort: Mapping[str, ComfortWords]
+    #: Symptom care given alongside any choice: listed, not compared as a choice.
+    alongside: frozenset[str]
 
     def term(self, term_id: str) -> Term | None:
         return next((t for t in self.terms if t.id == term_id), None)
@@ -82,7 +84,7 @@ def _fact_key(chk: Checker, key: object, loc: tuple[str | int, ...]) -> bool:
 def parse_glossary(data: object, chk: Checker, value_ids: tuple[str, ...] = ()) -> Glossary | None:
     root = chk.mapping(data, (), ("schema_version", "last_reviewed", "review_interval_days",
                                   "reviewed_by", "terms", "ask", "patient_knows", "value_options",
-                                  "not_sure", "comfort"))
+                                  "not_sure", "comfort", "alongside"))
     if root is None:
         return None
     if root.get("schema_version") != 1:
@@ -152,12 +154,16 @@ def parse_glossary(data: object, chk: Checker, value_ids: tuple[str, ...] = ()) 
             comfort[str(key)] = ComfortWords(
                 chk.text(m, "offers", loc), chk.text(m, "known", loc), chk.text(m, "limits", loc),
                 tuple(str(x) for x in ev) if isinstance(ev, list) else ())
+    alongside = chk.text_list(root, "alongside", ())
+    for i, oid in enumerate(alongside):
+        if oid not in OPTION_IDS:
+            chk.error(("alongside", i), f"unknown option '{oid}'{did_you_mean(oid, OPTION_IDS)}")
     reviewed = chk.date(root, "last_reviewed", ())
     if chk.errors or reviewed is None:
         return None
     return Glossary(reviewed, chk.text(root, "reviewed_by", ()), tuple(terms),
                     MappingProxyType(ask), frozenset(knows), MappingProxyType(values), not_sure,
-                    MappingProxyType(comfort))
+                    MappingProxyType(comfort), frozenset(alongside))
 
 
 @cache

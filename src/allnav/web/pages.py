@@ -63,12 +63,13 @@ from allnav.web.forms import (
     SECTIONS,
     FormResult,
     Pairs,
+    answers_in_words,
     facts_to_pairs,
     known_pairs,
     pairs_to_form,
     read_form,
 )
-from allnav.web.glance import build_glance
+from allnav.web.glance import build_glance, short_title
 from allnav.web.glossary import Glossary, load_glossary
 from allnav.web.topics import Topics, load_topics
 from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report, plain_question
@@ -82,10 +83,11 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
-    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
-PRIVACY_NOTE = ("Nothing you enter is stored. Your answers are used to make the page you see, "
-                "then forgotten. They are not saved or written to any log.")
+PRIVACY_NOTE = ("Nothing you enter is stored on our side. Your answers make the page you see, "
+                "then they are forgotten. They are not written to any log. Your browser keeps them "
+                "in this tab until you close it, so Back and reload work.")
 TALK_NOTE = ("Talk with your care team about these options. They know your whole situation, and "
              "they can answer your questions.")
 VALUE_CHOICES = (("a-lot", "Matters a lot"), ("some", "Matters some"),
@@ -218,6 +220,7 @@ ENV.globals.update(
     STATUS_WORDS=STATUS_WORDS, SHORT_STATUS=SHORT_STATUS, CATEGORIES=CATEGORIES, FIELDS=FIELDS, SECTIONS=SECTIONS,
     LEVEL_WORDS=LEVEL_WORDS, LEVEL_LABELS=LEVEL_LABELS, VALUE_CHOICES=VALUE_CHOICES,
     alert_text=alert_patient_text, call_title=call_title, cannot_reach=cannot_reach,
+    short_title=short_title,
 )
 
 
@@ -437,6 +440,75 @@ async def results(request: Request) -> Response:
     return _results(request, answers.facts, answers.result.warnings, answers.carry)
 
 
+@router.get("/results", response_class=HTMLResponse)
+async def results_again(request: Request) -> Response:
+    """Back or reload on a results page: answers.js fills it from this tab's kept answers."""
+    return render(request, "replay.html", title="Your options")
+
+
+@router.get("/summary", response_class=HTMLResponse)
+async def summary_again(request: Request) -> Response:
+    return render(request, "replay.html", title="Summary for your care team")
+
+
+#: The saved-answers file: the form's own answers, nothing else, as name/value pairs.
+SAVED_FORMAT = "allnav-answers"
+MAX_SAVED_FILE = 200_000
+
+
+@router.post("/answers.json")
+async def save_answers(request: Request) -> Response:
+    """"Save my answers": a small file of the form's answers, to open again with Resume."""
+    answers = await read_answers(request)
+    body = {"format": SAVED_FORMAT, "version": 1,
+            "saved": state(request).settings.today().isoformat(),
+            "note": "Your answers to ALL Navigator. Keep this file private; open it again with "
+                    "'Resume from a saved file'.",
+            "answers": [list(p) for p in answers.carry]}
+    return Response(json.dumps(body, indent=1, ensure_ascii=False), media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="all-navigator-answers.json"'})
+
+
+def read_saved(raw: bytes) -> Pairs | None:
+    """The answers of a saved file, or None if it is not one (wrong format, too big)."""
+    if len(raw) > MAX_SAVED_FILE:
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != SAVED_FORMAT:
+        return None
+    pairs = data.get("answers")
+    if not isinstance(pairs, list):
+        return None
+    out = [(str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2]
+    return known_pairs(pairs_to_form(out)) if "facts_text" not in dict(out) else out[:1]
+
+
+@router.post("/resume", response_class=HTMLResponse)
+async def resume(request: Request) -> Response:
+    """Resume from a saved file without JavaScript (with it, answers.js reads the file)."""
+    form = await request.form()
+    upload = form.get("saved")
+    raw = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+    pairs = read_saved(raw)
+    if pairs is None:
+        return render(request, "form.html", 422, title="Your answers", values={}, errors={},
+                      resume_error="That file could not be read. Choose a file saved by ALL "
+                                   "Navigator (all-navigator-answers.json).")
+    form_dict = pairs_to_form(pairs)
+    result = read_form(form_dict, state(request).settings.today())
+    if result.facts is None:
+        return _fix_answers(request, Answers(result, pairs, form_dict))
+    return _results(request, result.facts, result.warnings, pairs)
+
+
+@router.get("/glossary", response_class=HTMLResponse)
+async def glossary_page(request: Request) -> Response:
+    return render(request, "glossary.html", title="What the words mean")
+
+
 @router.get("/fever", response_class=HTMLResponse)
 async def fever_now(request: Request) -> Response:
     """One tap from the home page or the form: "I have a fever now" goes straight to the
@@ -460,10 +532,12 @@ async def summary(request: Request) -> Response:
     if answers.facts is None:
         raise StarletteHTTPException(400)
     report = report_for(request, answers.facts, answers.result.warnings)
-    topics = Knowledge.for_pathway(state(request).pathway).topics
+    k = Knowledge.for_pathway(state(request).pathway)
+    topics = k.topics
     return render(request, "summary.html", title="Summary for your care team", report=report,
+                  glance=build_glance(report, k.topics, k.glossary),
                   urgent=report.urgent, chosen=_values(answers.form, topics), carry=answers.carry,
-                  pdf=False)
+                  answers=answers_in_words(answers.facts), pdf=False)
 
 
 @router.post("/summary.pdf")
@@ -476,7 +550,9 @@ async def summary_pdf(request: Request) -> Response:
     report = report_for(request, answers.facts, answers.result.warnings)
     ctx = _common(request)
     ctx.update(title="Summary for your care team", report=report, urgent=report.urgent,
-               chosen=_values(answers.form, ctx["topics"]), carry=[], pdf=True)
+               glance=build_glance(report, ctx["topics"], ctx["glossary"]),
+               chosen=_values(answers.form, ctx["topics"]), carry=[],
+               answers=answers_in_words(answers.facts), pdf=True)
     pdf = html_to_pdf(ENV.get_template("summary.html").render(**ctx))
     name = f"all-navigator-summary-{report.assessment.as_of.isoformat()}.pdf"
     return Response(pdf, media_type="application/pdf",
