@@ -170,6 +170,19 @@ def _plain_words(text: str) -> str:
     return text
 
 
+#: The odds sentences speak to the patient; the clinician view speaks of the patient.
+_THIRD_PERSON = ((re.compile(r"\byou are\b"), "the patient is"), (re.compile(r"\bYou are\b"), "The patient is"),
+                 (re.compile(r"\byou have\b"), "the patient has"), (re.compile(r"\bYou have\b"), "The patient has"),
+                 (re.compile(r"\byour\b"), "the patient's"), (re.compile(r"\bYour\b"), "The patient's"),
+                 (re.compile(r"\byou\b"), "the patient"), (re.compile(r"\bYou\b"), "The patient"))
+
+
+def _third_person(text: str) -> str:
+    for pattern, words in _THIRD_PERSON:
+        text = pattern.sub(words, text)
+    return text
+
+
 def _fact_words(name: str) -> str:
     """A fact name (``lineage``) as its plain question; any other text unchanged."""
     return plain_question(name) if name in FIELDS else _plain_words(name)
@@ -215,6 +228,7 @@ ENV.filters["zip_situations"] = _zip_situations
 ENV.filters["explain"] = _explain
 ENV.filters["plain_words"] = _plain_words
 ENV.filters["fact_words"] = _fact_words
+ENV.filters["third_person"] = _third_person
 ENV.globals.update(
     DISCLAIMER=DISCLAIMER, PRIVACY_NOTE=PRIVACY_NOTE, TALK_NOTE=TALK_NOTE,
     STATUS_WORDS=STATUS_WORDS, SHORT_STATUS=SHORT_STATUS, CATEGORIES=CATEGORIES, FIELDS=FIELDS, SECTIONS=SECTIONS,
