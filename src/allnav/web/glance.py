@@ -131,7 +131,10 @@ def _fitting(report: Report, glossary: Glossary) -> list[OptionView]:
     return sorted(out, key=lambda v: v.result.status != "suitable")
 
 
-def build_glance(report: Report, topics: Topics, glossary: Glossary) -> Glance:
+def build_glance(report: Report, topics: Topics, glossary: Glossary,
+                 goals_unsure: bool = False) -> Glance:
+    """``goals_unsure``: the person answered "I'm not sure yet" to what matters most (the
+    facts hold that as unknown, so the form's answer says it)."""
     fitting = _fitting(report, glossary)
     tiles = []
     for gid, title in GLANCE_GROUPS:
@@ -155,4 +158,4 @@ def build_glance(report: Report, topics: Topics, glossary: Glossary) -> Glance:
                   tuple(r for r in rows if r.view.result.status == "suitable"),
                   tuple(r for r in rows if r.view.result.status != "suitable"), values,
                   tuple(dict.fromkeys(ask_team)), tuple(dict.fromkeys(in_form)), glossary.not_sure,
-                  report.facts.value("goals") == "unsure")
+                  goals_unsure)

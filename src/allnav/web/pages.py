@@ -161,6 +161,7 @@ def _explain(ctx: Context, text: str) -> Markup:
 #: Clinic shorthand that the odds sentences use, in the patient's words.
 _PLAIN = ((re.compile(r"your performance status \(ECOG \d\) is lower"),
            "you are less active than most of them"),
+          (re.compile(r"\bECOG 3-4\b"), "being in bed or a chair more than half the day"),
           (re.compile(r"\bECOG (\d)(?:-(\d))?"), "a low activity level"))
 
 
@@ -429,7 +430,7 @@ def _results(request: Request, facts: Facts, warnings: Sequence[Problem], carry:
     report = report_for(request, facts, warnings)
     k = Knowledge.for_pathway(state(request).pathway)
     return render(request, "results.html", title="Your options", report=report,
-                  glance=build_glance(report, k.topics, k.glossary),
+                  glance=build_glance(report, k.topics, k.glossary, ("goals", "unsure") in carry),
                   carry=carry, urgent=report.urgent, example=example)
 
 
@@ -503,9 +504,9 @@ def read_saved(raw: bytes) -> Pairs | None:
 @router.post("/resume", response_class=HTMLResponse)
 async def resume(request: Request) -> Response:
     """Resume from a saved file without JavaScript (with it, answers.js reads the file)."""
-    form = await request.form()
-    upload = form.get("saved")
-    raw = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+    async with request.form() as form:  # closes the uploaded file's temporary copy
+        upload = form.get("saved")
+        raw = await upload.read() if upload is not None and not isinstance(upload, str) else b""
     pairs = read_saved(raw)
     if pairs is None:
         return render(request, "form.html", 422, title="Your answers", values={}, errors={},
