@@ -15,11 +15,9 @@ adds the privacy headers (``Cache-Control: no-store``, a strict CSP, no referrer
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
-import re
 import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,9 +29,7 @@ from urllib.parse import urlsplit
 import yaml
 from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
-from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
-from jinja2.runtime import Context
-from markupsafe import Markup, escape
+from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -54,10 +50,9 @@ from allnav.odds import load_odds_config
 from allnav.pathway import CATEGORIES, Pathway
 from allnav.problems import InputError, Problem
 from allnav.render import DISCLAIMER
-from allnav.render.icon_array import icon_array_svg
 from allnav.render.json_report import assessment_to_dict, jsonable
 from allnav.render.odds_json import option_odds_to_dict
-from allnav.web import openapi
+from allnav.web import openapi, patient_words
 from allnav.web.deps import state
 from allnav.web.forms import (
     SECTIONS,
@@ -71,8 +66,9 @@ from allnav.web.forms import (
 )
 from allnav.web.glance import build_glance, short_title
 from allnav.web.glossary import Glossary, load_glossary
+from allnav.web.saved import read_saved, saved_file
 from allnav.web.topics import Topics, load_topics
-from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report, plain_question
+from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report
 
 log = logging.getLogger("allnav.web")
 
@@ -125,70 +121,6 @@ def examples() -> tuple[Example, ...]:
     return tuple(out)
 
 
-def _svg(array: Any) -> Markup:
-    # icon_array_svg escapes every text it writes; it is our own markup. The page writes the
-    # array's title, legend and source as HTML, so they follow the reader's text size.
-    plain = dataclasses.replace(array, description=_plain_words(array.description))
-    return Markup(icon_array_svg(plain, words=False))
-
-
-def glossary() -> Glossary:
-    return load_glossary()
-
-
-@pass_context
-def _explain(ctx: Context, text: str) -> Markup:
-    """``text`` with the first mention on the page of each glossary term linked to its
-    explanation (the page's ``seen_terms`` remembers which terms were already linked)."""
-    seen = ctx.get("seen_terms")
-    if not isinstance(seen, set):
-        return Markup(escape(text))
-    g = glossary()
-    out: list[str] = []
-    pos = 0
-    for m in g.pattern().finditer(text):
-        term = g.term_for(m.group(1))
-        if term is None or term.id in seen:
-            continue
-        seen.add(term.id)
-        out += [str(escape(text[pos:m.start()])),
-                str(Markup('<a class="term" href="/glossary#term-{}">{}</a>').format(term.id, m.group(1)))]
-        pos = m.end()
-    out.append(str(escape(text[pos:])))
-    return Markup("".join(out))
-
-
-#: Clinic shorthand that the odds sentences use, in the patient's words.
-_PLAIN = ((re.compile(r"your performance status \(ECOG \d\) is lower"),
-           "you are less active than most of them"),
-          (re.compile(r"\bECOG 3-4\b"), "being in bed or a chair more than half the day"),
-          (re.compile(r"\bECOG (\d)(?:-(\d))?"), "a low activity level"))
-
-
-def _plain_words(text: str) -> str:
-    for pattern, words in _PLAIN:
-        text = pattern.sub(words, text)
-    return text
-
-
-#: The odds sentences speak to the patient; the clinician view speaks of the patient.
-_THIRD_PERSON = ((re.compile(r"\byou are\b"), "the patient is"), (re.compile(r"\bYou are\b"), "The patient is"),
-                 (re.compile(r"\byou have\b"), "the patient has"), (re.compile(r"\bYou have\b"), "The patient has"),
-                 (re.compile(r"\byour\b"), "the patient's"), (re.compile(r"\bYour\b"), "The patient's"),
-                 (re.compile(r"\byou\b"), "the patient"), (re.compile(r"\bYou\b"), "The patient"))
-
-
-def _third_person(text: str) -> str:
-    for pattern, words in _THIRD_PERSON:
-        text = pattern.sub(words, text)
-    return text
-
-
-def _fact_words(name: str) -> str:
-    """A fact name (``lineage``) as its plain question; any other text unchanged."""
-    return plain_question(name) if name in FIELDS else _plain_words(name)
-
-
 def _value_words(v: object) -> str:
     if v is None:
         return "unknown"
@@ -221,15 +153,15 @@ FEVER_NOW_C = 38.0
 ENV = Environment(loader=PackageLoader("allnav.web", "templates"),
                   autoescape=select_autoescape(default=True, default_for_string=True),
                   trim_blocks=True, lstrip_blocks=True)
-ENV.filters["svg"] = _svg
+ENV.filters["svg"] = patient_words.svg
 ENV.filters["value_words"] = _value_words
 ENV.filters["long_date"] = _long_date
 ENV.filters["host"] = _host
 ENV.filters["zip_situations"] = _zip_situations
-ENV.filters["explain"] = _explain
-ENV.filters["plain_words"] = _plain_words
-ENV.filters["fact_words"] = _fact_words
-ENV.filters["third_person"] = _third_person
+ENV.filters["explain"] = patient_words.explain
+ENV.filters["plain_words"] = patient_words.plain_words
+ENV.filters["fact_words"] = patient_words.fact_words
+ENV.filters["third_person"] = patient_words.third_person
 ENV.globals.update(
     DISCLAIMER=DISCLAIMER, PRIVACY_NOTE=PRIVACY_NOTE, TALK_NOTE=TALK_NOTE,
     STATUS_WORDS=STATUS_WORDS, SHORT_STATUS=SHORT_STATUS, CATEGORIES=CATEGORIES, FIELDS=FIELDS, SECTIONS=SECTIONS,
@@ -466,39 +398,13 @@ async def summary_again(request: Request) -> Response:
     return render(request, "replay.html", title="Summary for your care team")
 
 
-#: The saved-answers file: the form's own answers, nothing else, as name/value pairs.
-SAVED_FORMAT = "allnav-answers"
-MAX_SAVED_FILE = 200_000
-
-
 @router.post("/answers.json")
 async def save_answers(request: Request) -> Response:
     """"Save my answers": a small file of the form's answers, to open again with Resume."""
     answers = await read_answers(request)
-    body = {"format": SAVED_FORMAT, "version": 1,
-            "saved": state(request).settings.today().isoformat(),
-            "note": "Your answers to ALL Navigator. Keep this file private; open it again with "
-                    "'Resume from a saved file'.",
-            "answers": [list(p) for p in answers.carry]}
-    return Response(json.dumps(body, indent=1, ensure_ascii=False), media_type="application/json",
+    body = saved_file(answers.carry, state(request).settings.today())
+    return Response(body, media_type="application/json",
                     headers={"Content-Disposition": 'attachment; filename="all-navigator-answers.json"'})
-
-
-def read_saved(raw: bytes) -> Pairs | None:
-    """The answers of a saved file, or None if it is not one (wrong format, too big)."""
-    if len(raw) > MAX_SAVED_FILE:
-        return None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != SAVED_FORMAT:
-        return None
-    pairs = data.get("answers")
-    if not isinstance(pairs, list):
-        return None
-    out = [(str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2]
-    return known_pairs(pairs_to_form(out)) if "facts_text" not in dict(out) else out[:1]
 
 
 @router.post("/resume", response_class=HTMLResponse)
