@@ -50,8 +50,8 @@ def test_the_summary_pdf_says_what_the_care_team_needs(app: FastAPI) -> None:
     # The answers the results rest on, in the form's words, so a wrong one can be caught.
     assert "The answers this rests on" in text
     for answer in ("How old are you? 34", "Do the leukemia cells carry CD19? Yes",
-                   "Is it B-cell ALL or T-cell ALL? B- cell (B-ALL)".replace("B- cell", "B-cell")):
-        assert answer in text.replace("B- cell", "B-cell"), answer
+                   "How many months did the first remission last? 14"):
+        assert answer in text, answer
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root and root["/Lang"] == "en"  # tagged, with its language
 
