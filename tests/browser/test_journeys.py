@@ -205,3 +205,19 @@ def test_axe_on_the_new_page_states(page: Page) -> None:
     page.goto("/examples/comfort-goals")
     check("results at the largest text")
     assert not found, "\n\n".join(found)
+
+
+def test_back_through_change_answers_and_the_clinician_view(page: Page) -> None:
+    page.goto("/examples/first-relapse-cd19-positive")
+    page.get_by_role("button", name="Change my answers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your answers")
+    expect(page.get_by_label("How old are you?")).to_have_value("34")
+    page.get_by_role("button", name="See my options").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your options")
+    page.get_by_role("button", name="Open the clinician view").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Clinician view")
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your options")
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your answers")
+    expect(page.get_by_label("How old are you?")).to_have_value("34")
