@@ -27,7 +27,7 @@ from .conftest import AS_OF, ROOT, example_facts
 
 HTML = {"accept": "text/html"}
 FORM = {"content-type": "application/x-www-form-urlencoded", **HTML}
-PATIENT_PAGES = ["/", "/start", "/topics", "/when-to-call", "/when-to-call/hospice", "/fever", "/about",
+PATIENT_PAGES = ["/", "/start", "/topics", "/glossary", "/when-to-call", "/when-to-call/hospice", "/fever", "/about",
                  "/topics/does-not-respond-or-comes-back", "/topics/thinking-about-the-odds",
                  "/topics/palliative-treatment", "/topics/when-treatment-stops-working",
                  "/examples/first-relapse-cd19-positive", "/examples/febrile-neutropenia",
@@ -100,8 +100,9 @@ def test_patient_pages_read_at_grade_8_or_below(client: Browserless) -> None:
 def test_results_are_grouped_the_way_people_think(client: Browserless) -> None:
     html = client.get("/examples/first-relapse-cd19-positive", headers=HTML).text
     heads = re.findall(r'<h2 id="group-[^"]+-title">([^<]+)</h2>', html)
-    assert heads == ["Treatments aimed at another remission", "A stem cell transplant", "Clinical trials",
-                     "Comfort and symptom relief"]
+    # Comfort is never last: it must not be what people reach only after every treatment.
+    assert heads == ["Treatments aimed at another remission", "A stem cell transplant",
+                     "Comfort and symptom relief", "Clinical trials"]
     card = html[html.index('id="opt-blinatumomab"'):html.index('id="opt-inotuzumab-ozogamicin"')]
     for part in ("What it is", "What it involves", "The chance it helps", "The risks and side effects",
                  "What would change the answer"):
@@ -178,7 +179,7 @@ def test_bad_answers_come_back_next_to_their_field(client: Browserless) -> None:
     ("POST", "/results", {"content": b"--x\r\nbroken", "headers": {
         "content-type": "multipart/form-data", **HTML}}, 400),
     ("POST", "/results", {"content": b"\xff\xfe\x00bad=%ZZ&&=", "headers": FORM}, 200),
-    ("GET", "/results", {}, 405),
+    ("PUT", "/results", {}, 405),
     ("POST", "/summary", {"content": b"ecog=9", "headers": FORM}, 400),
 ])
 def test_broken_requests_get_a_plain_page_never_a_traceback(

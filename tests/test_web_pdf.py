@@ -48,6 +48,11 @@ def test_the_summary_pdf_says_what_the_care_team_needs(app: FastAPI) -> None:
                   "Talk with your care team", "does not dose drugs", "Sources", "TOWER (PMID 28249141)",
                   "Comfort and symptom relief", "matters a lot", "Call your care team right away"):
         assert words in text, words
+    # The answers the results rest on, in the form's words, so a wrong one can be caught.
+    assert "The answers this rests on" in text
+    for answer in ("How old are you? 34", "Do the leukemia cells carry CD19? Yes",
+                   "How many months did the first remission last? 14"):
+        assert answer in text, answer
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root and root["/Lang"] == "en"  # tagged, with its language
 

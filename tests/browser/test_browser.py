@@ -46,11 +46,13 @@ def test_a_patient_fills_the_form_and_sees_the_options(page: Page, server_logs: 
     start = len(server_logs.lines)
     page.get_by_role("button", name="See my options").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your options")
-    assert page.url.endswith("/results")  # POST: no answer in the address
+    # Post/redirect/get in the browser: only a random key in the fragment, no answer, no query.
+    assert re.search(r"/results#r=[0-9a-f]+$", page.url), page.url
     for group in ("Treatments aimed at another remission", "A stem cell transplant", "Clinical trials",
                   "Comfort and symptom relief"):
         expect(page.get_by_role("heading", level=2, name=group)).to_be_visible()
     blin = page.locator("#opt-blinatumomab")
+    blin.locator("summary").click()  # the details are one tap away
     expect(blin.get_by_role("heading", name="The risks and side effects")).to_be_visible()
     arrays = blin.get_by_role("img")
     assert arrays.count() >= 2
@@ -58,7 +60,7 @@ def test_a_patient_fills_the_form_and_sees_the_options(page: Page, server_logs: 
     # 100.9 °F is 38.3 °C: a fever with an unknown neutrophil count is an emergency.
     expect(page.locator("aside.urgent")).to_contain_text("Call your care team now")
     logged = "\n".join(server_logs.lines[start:])
-    assert "POST /results" in logged  # the access log is captured ...
+    assert "POST /results" in logged and "GET /results" in logged  # the access log is captured ...
     for value in SECRETS.values():  # ... and holds none of the answers
         assert value not in logged
         assert value not in page.url
@@ -114,6 +116,7 @@ def test_text_size_is_kept_on_the_next_page(page: Page) -> None:
 
 def test_print_summary_and_pdf_download(page: Page) -> None:
     page.goto(EXAMPLE)
+    page.get_by_text("Mark what matters to you for your summary").click()
     page.get_by_role("group", name=re.compile("^Having the best chance")).get_by_label("Matters a lot").check()
     page.get_by_role("button", name="Show a summary to print").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My ALL Navigator summary")

@@ -117,8 +117,12 @@ def _legend(segments: tuple[Segment, ...], total: int, dark: str, light: str, pi
     return "".join(out)
 
 
-def icon_array_svg(array: IconArray) -> str:
+def icon_array_svg(array: IconArray, *, words: bool = True) -> str:
     """A complete, standalone SVG document for ``array`` (same outer size for every array).
+
+    ``words=False`` draws the icons only (``<title>``/``<desc>`` kept for screen readers):
+    the web page writes the title, legend and source as HTML text, which follows the
+    reader's text size; text inside an SVG scales only with the picture's width.
 
     Raises ``ValueError`` if the segment counts do not add up to the array's total, which
     would make the picture disagree with the words.
@@ -134,6 +138,18 @@ def icon_array_svg(array: IconArray) -> str:
     icons = "".join(_icon(k, x, y, size, dark, light, pid)
                     for k, (x, y, size) in zip(kinds, _positions(array.total), strict=True))
     title_lines = _lines(array.title, 38, 2)
+    if not words:
+        # The grid's own square, with a small margin: 100 and 1,000 icons fill the same box.
+        x0, y0, side = _GRID_X - 6, _GRID_Y - 6, _GRID + 12
+        return "".join((
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{side}" height="{side}" '
+            f'viewBox="{x0} {y0} {side} {side}" role="img" aria-labelledby="{pid}-title {pid}-desc">',
+            f'<title id="{pid}-title">{escape(array.title)}</title>',
+            f'<desc id="{pid}-desc">{escape(array.description)}</desc>',
+            f'<defs><pattern id="{pid}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{light}"/>'
+            f'<line x1="0" y1="0" x2="0" y2="6" stroke="{dark}" stroke-width="2"/></pattern></defs>',
+            f'<g class="icons" aria-hidden="true">{icons}</g>', "</svg>"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '

@@ -450,3 +450,21 @@ def known_pairs(form: Mapping[str, Sequence[str]]) -> Pairs:
     """The answers of the form's own inputs (to carry to the next page); anything else is dropped."""
     names = {*FORM_FIELDS, *(f.unit_name for f in FORM_FIELDS.values() if f.units), *_CARRIED}
     return [(k, v) for k in form if k in names for v in form[k]]
+
+
+def answers_in_words(facts: Facts) -> list[tuple[str, str]]:
+    """Each answer the results rest on, as (the form's question, the answer in its words)."""
+    grouped = pairs_to_form(facts_to_pairs(facts))
+    out: list[tuple[str, str]] = []
+    for f in FORM_FIELDS.values():
+        got = [v for v in grouped.get(f.name, []) if v != UNKNOWN]
+        if not got:
+            continue
+        labels = {c.value: c.label for c in f.choices}
+        if f.widget in ("radio", "checkboxes"):
+            words = "; ".join(f.none_label if v == NONE else labels.get(v, v) for v in got)
+        else:
+            unit = f.units[0].label.split(" (")[0] if f.units else ""
+            words = f"{got[0]} {unit}".strip()
+        out.append((f.label, words))
+    return out

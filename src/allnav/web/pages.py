@@ -30,7 +30,6 @@ import yaml
 from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -51,21 +50,24 @@ from allnav.odds import load_odds_config
 from allnav.pathway import CATEGORIES, Pathway
 from allnav.problems import InputError, Problem
 from allnav.render import DISCLAIMER
-from allnav.render.icon_array import icon_array_svg
 from allnav.render.json_report import assessment_to_dict, jsonable
 from allnav.render.odds_json import option_odds_to_dict
-from allnav.web import openapi
+from allnav.web import openapi, patient_words
 from allnav.web.deps import state
 from allnav.web.forms import (
     SECTIONS,
     FormResult,
     Pairs,
+    answers_in_words,
     facts_to_pairs,
     known_pairs,
     pairs_to_form,
     read_form,
 )
+from allnav.web.glance import build_glance, short_title
+from allnav.web.glossary import Glossary, load_glossary
 from allnav.web.pdf import PdfBusy
+from allnav.web.saved import read_saved, saved_file
 from allnav.web.topics import Topics, load_topics
 from allnav.web.trials_view import DISTANCES, trials_section
 from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report
@@ -79,10 +81,11 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; "
-    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 }
-PRIVACY_NOTE = ("Nothing you enter is stored. Your answers are used to make the page you see, "
-                "then forgotten. They are not saved or written to any log.")
+PRIVACY_NOTE = ("Nothing you enter is stored on our side. Your answers make the page you see, "
+                "then they are forgotten. They are not written to any log. Your browser keeps them "
+                "in this tab until you close it, so Back and reload work.")
 TALK_NOTE = ("Talk with your care team about these options. They know your whole situation, and "
              "they can answer your questions.")
 VALUE_CHOICES = (("a-lot", "Matters a lot"), ("some", "Matters some"),
@@ -120,11 +123,6 @@ def examples() -> tuple[Example, ...]:
     return tuple(out)
 
 
-def _svg(array: Any) -> Markup:
-    # icon_array_svg escapes every text it writes; it is our own markup.
-    return Markup(icon_array_svg(array))
-
-
 def _value_words(v: object) -> str:
     if v is None:
         return "unknown"
@@ -157,16 +155,22 @@ FEVER_NOW_C = 38.0
 ENV = Environment(loader=PackageLoader("allnav.web", "templates"),
                   autoescape=select_autoescape(default=True, default_for_string=True),
                   trim_blocks=True, lstrip_blocks=True)
-ENV.filters["svg"] = _svg
+ENV.filters["svg"] = patient_words.svg
 ENV.filters["value_words"] = _value_words
 ENV.filters["long_date"] = _long_date
 ENV.filters["host"] = _host
 ENV.filters["zip_situations"] = _zip_situations
+ENV.filters["explain"] = patient_words.explain
+ENV.filters["plain_words"] = patient_words.plain_words
+ENV.filters["fact_words"] = patient_words.fact_words
+ENV.filters["third_person"] = patient_words.third_person
+ENV.filters["trial_words"] = patient_words.trial_words
 ENV.globals.update(
     DISCLAIMER=DISCLAIMER, PRIVACY_NOTE=PRIVACY_NOTE, TALK_NOTE=TALK_NOTE,
     STATUS_WORDS=STATUS_WORDS, SHORT_STATUS=SHORT_STATUS, CATEGORIES=CATEGORIES, FIELDS=FIELDS, SECTIONS=SECTIONS,
     LEVEL_WORDS=LEVEL_WORDS, LEVEL_LABELS=LEVEL_LABELS, VALUE_CHOICES=VALUE_CHOICES,
     alert_text=alert_patient_text, call_title=call_title, cannot_reach=cannot_reach,
+    short_title=short_title,
 )
 ENV.globals["DISTANCES"] = DISTANCES  # issue 13: the trials section's distance choices
 
@@ -176,17 +180,19 @@ class Knowledge:
     """What the pages read besides the pathway, loaded once per app."""
 
     topics: Topics
+    glossary: Glossary
 
     @staticmethod
     def for_pathway(pathway: Pathway) -> Knowledge:
-        return Knowledge(load_topics(pathway.evidence))
+        topics = load_topics(pathway.evidence)
+        return Knowledge(topics, load_glossary(None, tuple(v.id for v in topics.values)))
 
 
 def _common(request: Request) -> dict[str, Any]:
     st = state(request)
     k = Knowledge.for_pathway(st.pathway)
     return {"pathway": st.pathway, "topics": k.topics, "today": st.settings.today(),
-            "urgent": (), "examples": examples()}
+            "urgent": (), "examples": examples(), "glossary": k.glossary, "seen_terms": set()}
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -365,7 +371,9 @@ def _results(request: Request, facts: Facts, warnings: Sequence[Problem], carry:
              example: Example | None = None, form: Mapping[str, Sequence[str]] | None = None
              ) -> Response:
     report = report_for(request, facts, warnings)
+    k = Knowledge.for_pathway(state(request).pathway)
     return render(request, "results.html", title="Your options", report=report,
+                  glance=build_glance(report, k.topics, k.glossary, ("goals", "unsure") in carry),
                   carry=carry, urgent=report.urgent, example=example,
                   trials=trials_section(facts, form or {}))  # issue 13: the trials section
 
@@ -392,6 +400,49 @@ async def results(request: Request) -> Response:
                     form=answers.form)
 
 
+@router.get("/results", response_class=HTMLResponse)
+async def results_again(request: Request) -> Response:
+    """Back or reload on a results page: answers.js fills it from this tab's kept answers."""
+    return render(request, "replay.html", title="Your options")
+
+
+@router.get("/summary", response_class=HTMLResponse)
+async def summary_again(request: Request) -> Response:
+    return render(request, "replay.html", title="Summary for your care team")
+
+
+@router.post("/answers.json")
+async def save_answers(request: Request) -> Response:
+    """"Save my answers": a small file of the form's answers, to open again with Resume."""
+    answers = await read_answers(request)
+    body = saved_file(answers.carry, state(request).settings.today())
+    return Response(body, media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="all-navigator-answers.json"'})
+
+
+@router.post("/resume", response_class=HTMLResponse)
+async def resume(request: Request) -> Response:
+    """Resume from a saved file without JavaScript (with it, answers.js reads the file)."""
+    async with request.form() as form:  # closes the uploaded file's temporary copy
+        upload = form.get("saved")
+        raw = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+    pairs = read_saved(raw)
+    if pairs is None:
+        return render(request, "form.html", 422, title="Your answers", values={}, errors={},
+                      resume_error="That file could not be read. Choose a file saved by ALL "
+                                   "Navigator (all-navigator-answers.json).")
+    form_dict = pairs_to_form(pairs)
+    result = read_form(form_dict, state(request).settings.today())
+    if result.facts is None:
+        return _fix_answers(request, Answers(result, pairs, form_dict))
+    return _results(request, result.facts, result.warnings, pairs)
+
+
+@router.get("/glossary", response_class=HTMLResponse)
+async def glossary_page(request: Request) -> Response:
+    return render(request, "glossary.html", title="What the words mean")
+
+
 @router.get("/fever", response_class=HTMLResponse)
 async def fever_now(request: Request) -> Response:
     """One tap from the home page or the form: "I have a fever now" goes straight to the
@@ -415,10 +466,12 @@ async def summary(request: Request) -> Response:
     if answers.facts is None:
         raise StarletteHTTPException(400)
     report = report_for(request, answers.facts, answers.result.warnings)
-    topics = Knowledge.for_pathway(state(request).pathway).topics
+    k = Knowledge.for_pathway(state(request).pathway)
+    topics = k.topics
     return render(request, "summary.html", title="Summary for your care team", report=report,
+                  glance=build_glance(report, k.topics, k.glossary),
                   urgent=report.urgent, chosen=_values(answers.form, topics), carry=answers.carry,
-                  pdf=False)
+                  answers=answers_in_words(answers.facts), pdf=False)
 
 
 @router.post("/summary.pdf")
@@ -429,7 +482,9 @@ async def summary_pdf(request: Request) -> Response:
     report = report_for(request, answers.facts, answers.result.warnings)
     ctx = _common(request)
     ctx.update(title="Summary for your care team", report=report, urgent=report.urgent,
-               chosen=_values(answers.form, ctx["topics"]), carry=[], pdf=True)
+               glance=build_glance(report, ctx["topics"], ctx["glossary"]),
+               chosen=_values(answers.form, ctx["topics"]), carry=[],
+               answers=answers_in_words(answers.facts), pdf=True)
     try:  # rendered in another process, never on the event loop (issue 17)
         pdf = await state(request).pdf.render(ENV.get_template("summary.html").render(**ctx))
     except PdfBusy as busy:

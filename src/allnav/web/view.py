@@ -22,17 +22,18 @@ from allnav.problems import Problem
 from allnav.web.forms import FORM_FIELDS
 from allnav.web.topics import Topics
 
-#: The patient view's groups, in this order; comfort and symptom relief is always shown.
+#: The patient view's groups, in this order; comfort and symptom relief is always shown, and
+#: never last (it must not be the part people reach only after every treatment).
 PATIENT_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("remission-treatment", "Treatments aimed at another remission",
      "These treatments try to make the leukemia go away again."),
     ("transplant", "A stem cell transplant",
      "A transplant from a donor can help keep the leukemia away for a long time."),
-    ("clinical-trial", "Clinical trials",
-     "A trial tests a new treatment. It can be a choice at any step."),
     ("comfort-and-support", "Comfort and symptom relief",
      "This care helps you feel as well as you can. It is for everyone, at every stage, and you "
      "can have it at the same time as any treatment."),
+    ("clinical-trial", "Clinical trials",
+     "A trial tests a new treatment. It can be a choice at any step."),
 )
 
 STATUS_WORDS = {

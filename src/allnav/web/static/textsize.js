@@ -12,7 +12,7 @@
   var saved = null;
   try { saved = window.localStorage.getItem(KEY); } catch (e) { saved = null; }
   apply(saved);
-  document.addEventListener("DOMContentLoaded", function () {
+  function bind() {
     var group = document.getElementById("text-size");
     if (!group) { return; }
     var buttons = group.querySelectorAll("button[data-size]");
@@ -32,5 +32,8 @@
       });
     }
     group.hidden = false;
-  });
+  }
+  document.addEventListener("DOMContentLoaded", bind);
+  // answers.js swaps in a page's body after Back or reload: bind its buttons too.
+  document.addEventListener("allnav:page", bind);
 }());
