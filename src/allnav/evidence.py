@@ -19,7 +19,7 @@ import yaml
 
 from allnav.problems import KnowledgeError, Loc
 from allnav.schema import Checker
-from allnav.sources import missing_identifier, source_problems
+from allnav.sources import identifier_problem, missing_identifier, source_problems
 
 EVIDENCE_KINDS = (
     "randomized-trial", "single-arm-trial", "registry", "cohort", "guideline", "drug-label",
@@ -131,7 +131,8 @@ class EvidenceItem:
 
     @property
     def cited_by_journal_page_only(self) -> bool:
-        """A paper cited by its journal's page without a PMID or DOI (listed by the lint)."""
+        """A paper cited by its journal's page without a PMID or DOI: allowed only for those in
+        :data:`allnav.sources.PAPERS_AWAITING_IDENTIFIER` (listed by the lint as a note)."""
         return missing_identifier(self.kind, self.url, self.pmid, self.doi)
 
     def outcome(self, outcome_id: str) -> Outcome:
@@ -281,6 +282,9 @@ def parse_evidence(data: object, chk: Checker) -> EvidenceRegistry:
             pmid, doi = _opt_text(m.get("pmid")), _opt_text(m.get("doi"))
             for msg in source_problems(kind_word, url, pmid, doi):
                 chk.error((*loc, "url"), msg)
+            # A paper is found by its PMID or DOI; only the documented list may lack one.
+            if (id_msg := identifier_problem(str(item_id or ""), kind_word, url, pmid, doi)):
+                chk.error((*loc, "pmid"), id_msg)
         reviewed = chk.date(m, "last_reviewed", loc)
         pop_loc = (*loc, "population")
         pm = chk.mapping(m.get("population"), pop_loc, ("description",), (

@@ -35,6 +35,9 @@ PRIMARY_HOSTS = REGULATOR_HOSTS + RECORD_HOSTS + PUBLISHER_HOSTS + GUIDELINE_HOS
 #: Kinds of evidence that are papers: they need a PMID or DOI.
 PAPER_KINDS = ("randomized-trial", "single-arm-trial", "registry", "cohort", "review")
 
+_UNREAD = ("no page read so far shows its PMID or DOI beside its title (the searches found "
+           "the journal's abstract page, which shows neither)")
+
 
 def host(url: str) -> str:
     """The lower-case host of ``url`` (empty when it has none)."""
@@ -69,7 +72,52 @@ def source_problems(kind: str, url: str, pmid: str | None, doi: str | None) -> l
 
 
 def missing_identifier(kind: str, url: str, pmid: str | None, doi: str | None) -> bool:
-    """A paper cited without a PMID, DOI or PubMed Central record (reported as a warning)."""
+    """A paper cited without a PMID, DOI or PubMed Central record."""
     return (kind in PAPER_KINDS and not pmid and not doi
             and not _matches(host(url), ("pmc.ncbi.nlm.nih.gov", "pubmed.ncbi.nlm.nih.gov",
                                           "doi.org")))
+
+
+#: Papers still cited by their journal's page only, each with why its PMID/DOI is not in the
+#: registry yet. An identifier goes in only once it has been read beside the paper's title in
+#: PubMed, Crossref or on the publisher's page - never recalled - so these wait for that. The
+#: list may only shrink: the loader refuses a paper without an identifier that is not listed
+#: here, and a listed paper that has gained one (remove it from the list then).
+#: The journal page in ``url`` stays the primary source meanwhile (``allnav pathway lint``
+#: lists these papers as a note).
+PAPERS_AWAITING_IDENTIFIER: dict[str, str] = {
+    "ev.fielding-2007": (
+        "a repository record (christie.openrepository.com/handle/10541/71924) shows the title "
+        "with a DOI cut off mid-string, so the full DOI was not read; no PubMed page was found"),
+    "ev.gokbuget-2012-relapse": _UNREAD,
+    "ev.alcantara-2017": (
+        "the page read is a Cancer Discovery research-watch summary, not the JCO paper; its "
+        "PMID/DOI were not found in any page that names the paper"),
+    "ev.pace-5y-cml": (
+        "the Blood abstract page and a reference list (Cortes JE et al., Blood 2018;132(4):"
+        "393-404) were read, but neither shows the PMID or DOI"),
+    "ev.gokbuget-2011-nelarabine": (
+        "the Blood abstract page and the UKE research record (fis.uke.de) confirm the exact "
+        "title and authors, but the part of either page that was read shows no PMID or DOI"),
+    "ev.t-all-review-2022": _UNREAD,
+    "ev.jsh-registry-hct-2022": _UNREAD,
+    "ev.forman-rowe-2013": _UNREAD,
+    "ev.cns-relapse-pui-2006": _UNREAD,
+    "ev.hospice-seer-medicare": (
+        "the Duke scholars record and the Blood abstract page confirm the title and authors, "
+        "but the part read shows no PMID or DOI"),
+}
+
+
+def identifier_problem(item_id: str, kind: str, url: str, pmid: str | None,
+                       doi: str | None) -> str | None:
+    """Why an item's PMID/DOI status breaks the rule above (``None`` when it does not)."""
+    missing = missing_identifier(kind, url, pmid, doi)
+    if missing and item_id not in PAPERS_AWAITING_IDENTIFIER:
+        return (f"a paper (kind '{kind}') needs its PMID or DOI: add pmid: or doi: as read "
+                "beside its title in PubMed or on the publisher's page, or cite its PubMed, "
+                "PubMed Central or doi.org record as url")
+    if not missing and item_id in PAPERS_AWAITING_IDENTIFIER:
+        return (f"'{item_id}' now has a PMID or DOI (or is no longer a paper): remove it from "
+                "PAPERS_AWAITING_IDENTIFIER in allnav/sources.py")
+    return None
