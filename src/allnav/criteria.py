@@ -223,19 +223,12 @@ class Compare(_FactTest):
 
 
 @dataclass(frozen=True, slots=True)
-class DaysSince(_FactTest):
+class DaysSince(Compare):
     """Whole days from a date fact to the assessment date, compared with a number (e.g. blood
     counts taken 1 day or more before the assessment: ``>= 1``). Unknown if the date is
     unknown. A date after the assessment date counts as 0 days."""
 
     kind: ClassVar[str] = "days-since"
-    op: str = ">="
-    value: float = 0.0
-    test: Callable[[float, float], bool] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        _FactTest.__post_init__(self)
-        object.__setattr__(self, "test", _OPS[self.op])
 
     def evaluate(self, facts: Facts) -> Tri:
         v = self.get(facts)
