@@ -477,11 +477,11 @@ def stage_breakdown(ehr: Ehr, body: bytes) -> list[tuple[str, float]]:
     from allnav.interop import fastjson
     from allnav.interop.fhir import facts_from_resources
     from allnav.pathway import load_pathway
-    from allnav.web.cards import assessment_cards
-    from allnav.web.cds_models import CdsRequest
+    from allnav.web.cds.cards import assessment_cards
+    from allnav.web.cds.models import CdsRequest
+    from allnav.web.cds.prefetch import gather, mentions_all
     from allnav.web.http import json_response
     from allnav.web.jwt_auth import JwtVerifier
-    from allnav.web.prefetch import gather, mentions_all
 
     settings = ehr.settings()
     pathway = load_pathway()

@@ -15,14 +15,14 @@ from allnav.engine import assess
 from allnav.facts import FactSource
 from allnav.pathway import Pathway
 from allnav.problems import Problem
-from allnav.web.cards import (
+from allnav.web.cds.cards import (
     KEY_CATEGORIES,
     MAX_RECORD_NOTES,
     PALLIATIVE_REFERRAL,
     assessment_cards,
     fit,
 )
-from allnav.web.cds_models import Card
+from allnav.web.cds.models import Card
 
 from .conftest import AS_OF, example_facts, example_names
 from .test_cds_service import no_empty

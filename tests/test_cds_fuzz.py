@@ -16,8 +16,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from allnav.web.app import create_app
-from allnav.web.cds_models import CdsResponse
-from allnav.web.prefetch import TEMPLATES
+from allnav.web.cds.models import CdsResponse
+from allnav.web.cds.prefetch import TEMPLATES
 from allnav.web.settings import Settings
 
 from .ehr_harness import AS_OF, PATIENT_ID, Ehr, call, conditions, full_prefetch, hook_request

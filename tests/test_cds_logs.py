@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from allnav.web.app import create_app
-from allnav.web.cds_hooks import router
+from allnav.web.cds.hooks import router
 
 from .ehr_harness import (
     BASE,
@@ -81,7 +81,7 @@ def test_an_unexpected_error_is_a_bare_500_and_its_message_is_not_logged(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError(f"patient {name} broke it")
 
-    monkeypatch.setattr("allnav.web.cds_hooks.assessment_cards", broken)
+    monkeypatch.setattr("allnav.web.cds.hooks.assessment_cards", broken)
     r = send(app, "POST", SERVICE_PATH, token=ehr.token(BASE + SERVICE_PATH), json_body=hook_request(full_prefetch(5)))
     assert r.status_code == 500
     assert "Maren" not in r.text

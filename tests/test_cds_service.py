@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 
 from allnav.web.app import create_app
-from allnav.web.cds_models import CdsResponse, Discovery
+from allnav.web.cds.models import CdsResponse, Discovery
+from allnav.web.cds.prefetch import TEMPLATES
 from allnav.web.http import DEMO_HEADER
-from allnav.web.prefetch import TEMPLATES
 
 from .ehr_harness import (
     AS_OF,

@@ -246,7 +246,7 @@ SITUATIONS: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("name", list(SITUATIONS))
 def test_each_situation_has_a_critical_card_with_the_patients_sentence(name: str) -> None:
-    from allnav.web.cards import assessment_cards
+    from allnav.web.cds.cards import assessment_cards
 
     a, c = both(SITUATIONS[name])
     cards = assessment_cards(a, PATHWAY, base_url="https://allnav.example.org", patient_id="p1",

@@ -18,7 +18,7 @@ from allnav.trials.ctgov import parse_study
 from allnav.trials.evaluate import judge
 from allnav.trials.geo import haversine_km, place_names, resolve_place
 from allnav.trials.match import match_study, match_trials
-from allnav.trials.model import AgeLimit, Criterion, Requirement, Site, Study
+from allnav.trials.model import AgeLimit, Site, Study, TrialCriterion, TrialRequirement
 from allnav.trials.report import result_to_dict
 
 DATA = Path(__file__).resolve().parent / "data" / "trials"
@@ -105,8 +105,8 @@ def test_forgetting_a_fact_never_rules_a_study_out(facts: Facts) -> None:
 
 
 def test_when_condition_does_not_apply_the_criterion_is_met() -> None:
-    c = Criterion("inclusion", "Ph+ patients must have had a TKI",
-                  (Requirement("prior_tki", "required"),), Requirement("ph", "positive"))
+    c = TrialCriterion("inclusion", "Ph+ patients must have had a TKI",
+                  (TrialRequirement("prior_tki", "required"),), TrialRequirement("ph", "positive"))
     assert judge(c, Facts(ph_status="negative", prior_treatments=())).status == "met"
     assert judge(c, Facts(ph_status="positive", prior_treatments=())).status == "not-met"
     unknown = judge(c, Facts(prior_treatments=()))
@@ -114,7 +114,7 @@ def test_when_condition_does_not_apply_the_criterion_is_met() -> None:
 
 
 def test_karnofsky_against_ecog_is_unknown_when_the_ranges_overlap() -> None:
-    c = Criterion("inclusion", "Karnofsky >= 60", (Requirement("karnofsky", ">=60"),))
+    c = TrialCriterion("inclusion", "Karnofsky >= 60", (TrialRequirement("karnofsky", ">=60"),))
     assert judge(c, Facts(ecog=1)).status == "met"        # ECOG 1 = KPS 70-80
     assert judge(c, Facts(ecog=3)).status == "not-met"    # ECOG 3 = KPS 30-40
     mid = judge(c, Facts(ecog=2))                          # ECOG 2 = KPS 50-60
@@ -181,16 +181,16 @@ def test_distances() -> None:
     assert texas.distance_km(Site(None, "Far", None, None)) is None
 
 
-def _study(nct: str, status: str = "RECRUITING", criteria: tuple[Criterion, ...] = (),
+def _study(nct: str, status: str = "RECRUITING", criteria: tuple[TrialCriterion, ...] = (),
            sites: tuple[Site, ...] = ()) -> Study:
     return Study(nct, f"Study {nct}", status, True, criteria=criteria, sites=sites,
                  min_age=AgeLimit(18, "18 Years"))
 
 
 def test_ranking_open_first_then_fit_then_unknowns_then_distance() -> None:
-    ecog = Criterion("inclusion", "ECOG 0-2", (Requirement("ecog", "<=2"),))
-    cd19 = Criterion("inclusion", "CD19-positive", (Requirement("cd19", "positive"),))
-    cd22 = Criterion("inclusion", "CD22-positive", (Requirement("cd22", "positive"),))
+    ecog = TrialCriterion("inclusion", "ECOG 0-2", (TrialRequirement("ecog", "<=2"),))
+    cd19 = TrialCriterion("inclusion", "CD19-positive", (TrialRequirement("cd19", "positive"),))
+    cd22 = TrialCriterion("inclusion", "CD22-positive", (TrialRequirement("cd22", "positive"),))
     near = (_site("Houston", "Texas", "United States", 29.76, -95.36),)
     far = (_site("Dallas", "Texas", "United States", 32.78, -96.81),)
     studies = [
@@ -199,8 +199,8 @@ def test_ranking_open_first_then_fit_then_unknowns_then_distance() -> None:
         _study("NCT90000104", criteria=(ecog, cd19), sites=near),  # one unknown
         _study("NCT90000103", criteria=(ecog,), sites=far),  # fits, farther
         _study("NCT90000102", criteria=(ecog,), sites=near),  # fits, nearest
-        _study("NCT90000101", criteria=(Criterion("inclusion", "ECOG 0-1",
-                                                  (Requirement("ecog", "<=1"),)),), sites=near),
+        _study("NCT90000101", criteria=(TrialCriterion("inclusion", "ECOG 0-1",
+                                                  (TrialRequirement("ecog", "<=1"),)),), sites=near),
         _study("NCT90000100", "COMPLETED", (ecog,), near),  # closed
     ]
     facts = Facts(age_years=50, ecog=2)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from allnav.facts import Facts
 from allnav.trials.evaluate import judge
-from allnav.trials.model import Criterion
+from allnav.trials.model import TrialCriterion
 from allnav.trials.reader import read_criteria
 from allnav.trials.structure import parse, tokenize
 
@@ -17,7 +17,7 @@ ADULT_B = Facts(age_years=44, sex="female", lineage="B", ph_status="negative", c
                 ecog=1, prior_treatments=("intensive-chemotherapy",))
 
 
-def read(text: str) -> tuple[Criterion, ...]:
+def read(text: str) -> tuple[TrialCriterion, ...]:
     return read_criteria(text)[0]
 
 

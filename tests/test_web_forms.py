@@ -7,7 +7,7 @@ import pytest
 
 from allnav.facts import FIELDS
 from allnav.problems import Problem
-from allnav.web.forms import (
+from allnav.web.pages.forms import (
     FORM_FIELDS,
     SECTIONS,
     facts_to_pairs,

@@ -16,16 +16,16 @@ import yaml
 from fastapi import FastAPI
 
 from allnav.facts import FIELDS
+from allnav.glossary import default_glossary_path, load_glossary, parse_glossary
 from allnav.pathway import load_pathway
 from allnav.problems import KnowledgeError
 from allnav.schema import Checker
+from allnav.topics import load_topics
 from allnav.web.app import create_app
-from allnav.web.forms import facts_to_pairs
-from allnav.web.glossary import default_glossary_path, load_glossary, parse_glossary
-from allnav.web.pages import examples
-from allnav.web.readability import measure, page_text
+from allnav.web.pages.forms import facts_to_pairs
+from allnav.web.pages.routes import examples
 from allnav.web.settings import Settings
-from allnav.web.topics import load_topics
+from tests.support.readability import measure, page_text
 
 from .conftest import AS_OF, example_facts
 from .test_web_pages import HTML, Browserless, post

@@ -17,11 +17,11 @@ import pytest
 from fastapi import APIRouter, FastAPI, Request
 
 from allnav.pathway import OPTION_IDS, Pathway
-from allnav.web import pages
 from allnav.web.app import create_app
-from allnav.web.forms import facts_to_pairs
-from allnav.web.readability import measure, page_text
+from allnav.web.pages import routes as pages
+from allnav.web.pages.forms import facts_to_pairs
 from allnav.web.settings import Settings
+from tests.support.readability import measure, page_text
 
 from .conftest import AS_OF, ROOT, example_facts
 

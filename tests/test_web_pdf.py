@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pypdf import PdfReader
 
 from allnav.web.app import create_app
-from allnav.web.forms import facts_to_pairs
+from allnav.web.pages.forms import facts_to_pairs
 from allnav.web.pdf import html_to_pdf
 from allnav.web.settings import Settings
 

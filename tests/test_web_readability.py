@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from allnav.web.readability import fk_grade, measure, page_text, sentence_count, syllables
+from tests.support.readability import fk_grade, measure, page_text, sentence_count, syllables
 
 # Dictionary syllable counts (Merriam-Webster) of words common on the pages.
 KNOWN = {

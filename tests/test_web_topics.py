@@ -10,7 +10,7 @@ import yaml
 
 from allnav.pathway import OPTION_IDS, Pathway
 from allnav.schema import Checker
-from allnav.web.topics import default_topics_path, load_topics, parse_topics
+from allnav.topics import default_topics_path, load_topics, parse_topics
 
 SOURCE_TOPICS = ("does-not-respond-or-comes-back", "palliative-treatment", "when-treatment-stops-working")
 

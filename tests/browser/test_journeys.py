@@ -14,7 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from allnav.web.pages import examples
+from allnav.web.pages.routes import examples
 
 from .conftest import Captured
 

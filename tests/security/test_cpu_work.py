@@ -14,7 +14,7 @@ import httpx
 from fastapi import FastAPI
 
 from allnav.web.app import create_app
-from allnav.web.forms import facts_to_pairs
+from allnav.web.pages.forms import facts_to_pairs
 
 from ..conftest import example_facts
 from ..ehr_harness import BASE, SERVICE_PATH, Ehr, full_prefetch, hook_request

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from allnav.web.app import create_app
-from allnav.web.pages import MAX_FACTS_TEXT
+from allnav.web.pages.routes import MAX_FACTS_TEXT
 from allnav.web.settings import Settings
 
 from ..conftest import AS_OF

@@ -28,7 +28,7 @@ CARE_DISCLAIMER = (
 
 
 @dataclass(frozen=True, slots=True)
-class Section:
+class AdviceSection:
     """A titled block of lines for one audience; ``urgent`` asks the renderer to stand it out."""
 
     title: str
@@ -97,36 +97,36 @@ def _alert_clinician(a: Alert, evidence: EvidenceRegistry) -> str:
     return line
 
 
-def care_sections(care: CareAssessment, evidence: EvidenceRegistry) -> tuple[Section, ...]:
+def care_sections(care: CareAssessment, evidence: EvidenceRegistry) -> tuple[AdviceSection, ...]:
     """The care assessment as titled sections, patient-facing first."""
-    out: list[Section] = []
+    out: list[AdviceSection] = []
     if care.alerts:
-        out.append(Section("Right now", tuple(
+        out.append(AdviceSection("Right now", tuple(
             f"{LEVEL_LABELS[a.level]} - {a.title}. {alert_patient_text(a)}" for a in care.alerts),
             "patient", urgent=care.level == "emergency"))
     else:
-        out.append(Section("Right now", (
+        out.append(AdviceSection("Right now", (
             "Nothing in the information given needs a call now. If anything on the list "
             "below happens, call your care team right away.",), "patient"))
-    out.append(Section(call_title(care), (
+    out.append(AdviceSection(call_title(care), (
         care.call_heading,
         *(f"- {line}" for line in care.call_right_away),
         cannot_reach(care),
     ), "patient"))
     if care.alerts:
-        out.append(Section("For the care team: alerts and the values behind them", tuple(
+        out.append(AdviceSection("For the care team: alerts and the values behind them", tuple(
             _alert_clinician(a, evidence) for a in care.alerts), "clinician",
             urgent=care.level == "emergency"))
     if care.mascc is not None:
-        out.append(Section("MASCC risk index (for information only)", (
+        out.append(AdviceSection("MASCC risk index (for information only)", (
             *mascc_lines(care.mascc),
             f"Sources: {sources_text(care.mascc.evidence, evidence)}"), "clinician"))
     for g in (care.palliative, care.hospice):
         if g is not None:
-            out.append(Section(g.title, (
+            out.append(AdviceSection(g.title, (
                 g.patient_text, f"For the care team: {g.clinician_text}",
                 f"Sources: {sources_text(g.evidence, evidence)}"), "patient"))
-    out.append(Section("About these alerts", (
+    out.append(AdviceSection("About these alerts", (
         f"Care rules v{care.rules_version}, clinically reviewed "
         f"{care.rules_last_reviewed.isoformat()}. {CARE_DISCLAIMER}",
         *(f"{p.severity}: {p.path}: {p.msg}" for p in care.issues),

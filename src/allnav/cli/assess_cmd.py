@@ -17,7 +17,7 @@ from allnav.render.markdown import render_markdown
 from allnav.render.text import render_text
 
 
-class OutputFormat(StrEnum):
+class AssessFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
@@ -26,7 +26,7 @@ class OutputFormat(StrEnum):
 @app.command("assess")
 def assess_command(
     patient: str = typer.Argument(..., help="Facts file (JSON or YAML), or - for standard input."),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format."),
+    output: AssessFormat = typer.Option(AssessFormat.text, "--format", "-f", help="Output format."),
     as_of: str | None = typer.Option(None, "--as-of", help="Assess as of this date (YYYY-MM-DD)."),
 ) -> None:
     """Every option for this patient with its verdict, reasons, missing facts and sources."""
@@ -34,10 +34,10 @@ def assess_command(
     pathway = load_pathway()
     # The same call as population screening (allnav screen), so the two always agree.
     result, care = assess_patient(facts, warnings, when, pathway)
-    if output is OutputFormat.json:
+    if output is AssessFormat.json:
         typer.echo(json.dumps(assessment_to_dict(result, pathway, care), indent=2,
                               ensure_ascii=False))
-    elif output is OutputFormat.markdown:
+    elif output is AssessFormat.markdown:
         typer.echo(render_markdown(result, pathway, care))
     else:
         render_text(result, pathway, Console(), care)

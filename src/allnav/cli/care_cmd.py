@@ -16,7 +16,7 @@ from rich.text import Text
 from allnav.care import assess_care, load_care_rules
 from allnav.care.report import care_markdown, care_to_dict
 from allnav.cli._app import app
-from allnav.cli.assess_cmd import OutputFormat
+from allnav.cli.assess_cmd import AssessFormat
 from allnav.cli.inputs import read_patient
 from allnav.render import DISCLAIMER
 from allnav.render.text import render_care_text
@@ -25,16 +25,16 @@ from allnav.render.text import render_care_text
 @app.command("care")
 def care_command(
     patient: str = typer.Argument(..., help="Facts file (JSON or YAML), or - for standard input."),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Output format."),
+    output: AssessFormat = typer.Option(AssessFormat.text, "--format", "-f", help="Output format."),
     as_of: str | None = typer.Option(None, "--as-of", help="Assess as of this date (YYYY-MM-DD)."),
 ) -> None:
     """Symptom relief and safety alerts: what needs a call now, today, or at the next visit."""
     facts, warnings, when = read_patient(patient, as_of)
     rules = load_care_rules()
     care = assess_care(rules, facts, when, warnings)
-    if output is OutputFormat.json:
+    if output is AssessFormat.json:
         typer.echo(json.dumps(care_to_dict(care, rules.evidence), indent=2, ensure_ascii=False))
-    elif output is OutputFormat.markdown:
+    elif output is AssessFormat.markdown:
         typer.echo("\n".join([f"# ALL Navigator care ({care.as_of.isoformat()})", "",
                               f"> {DISCLAIMER}", "", *care_markdown(care, rules.evidence)]))
     else:

@@ -42,7 +42,7 @@ _FIT = {"eligible": ("Fits every criterion checked", "bold green"),
         "not-eligible": ("Does not fit", "bold red")}
 
 
-class OutputFormat(StrEnum):
+class TrialsFormat(StrEnum):
     text = "text"
     json = "json"
 
@@ -123,7 +123,7 @@ def match_command(
     patient: str = typer.Argument(..., help="Facts file (JSON or YAML), or - for standard input."),
     near: str | None = typer.Option(None, "--near", help="A city ('Houston, TX'), state or country."),
     within_km: float | None = typer.Option(None, "--within-km", help="Only sites this close."),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    output: TrialsFormat = typer.Option(TrialsFormat.text, "--format", "-f"),
     store: Path | None = typer.Option(None, "--store", help=_STORE_HELP),
     show_excluded: bool = typer.Option(False, "--show-excluded",
                                        help="Also list ALL studies ruled out, with the reason."),
@@ -157,7 +157,7 @@ def match_command(
                           include_closed=include_closed)
     if limit is not None:
         result = MatchResult(result.trials[:limit], result.excluded, result.place, result.within_km)
-    if output is OutputFormat.json:
+    if output is TrialsFormat.json:
         typer.echo(json.dumps(result_to_dict(result, info, near), indent=2, ensure_ascii=False))
     else:
         render(result, info, Console())
@@ -272,7 +272,7 @@ def _labelled_set(folder: Path) -> tuple[list[Study], dict[str, Facts], list[dic
 @trials_app.command("evaluate")
 def evaluate_command(
     folder: Path = typer.Argument(..., help="A labelled set: NCT*.json, patients.json, labels.json."),
-    output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f"),
+    output: TrialsFormat = typer.Option(TrialsFormat.text, "--format", "-f"),
     show: bool = typer.Option(False, "--show", help="List every pair that disagrees."),
 ) -> None:
     """Measure the finder against a trial coordinator's labels (studies judged as if open)."""
@@ -282,7 +282,7 @@ def evaluate_command(
     except ValueError as e:
         raise _bad("DIR", str(e)) from None
     figures = agreement_figures(a)
-    if output is OutputFormat.json:
+    if output is TrialsFormat.json:
         typer.echo(json.dumps(figures, indent=2))
         return
     console = Console()

@@ -25,7 +25,7 @@ from allnav.odds.report import (
     odds_for_patient,
     odds_report,
 )
-from allnav.odds.words import IconArray, Segment, Sentence
+from allnav.odds.words import IconArray, Segment, SourcedSentence
 
 __all__ = [
     "Caution",
@@ -36,9 +36,9 @@ __all__ = [
     "OptionOdds",
     "OutcomeNumbers",
     "Segment",
-    "Sentence",
     "ShownOutcome",
     "SourceRef",
+    "SourcedSentence",
     "StatementView",
     "load_odds_config",
     "odds_for_patient",

@@ -57,7 +57,7 @@ def line_fits(line: int, lines: tuple[int, ...]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Situation:
+class PatientProfile:
     """What studies select on, read from one patient's facts. ``None`` is unknown."""
 
     salvage_line: int | None
@@ -76,7 +76,7 @@ class Situation:
 
 
 def read_situation(facts: Facts, criteria: Mapping[str, Tri] | None = None,
-                   criterion_titles: Mapping[str, str] | None = None) -> Situation:
+                   criterion_titles: Mapping[str, str] | None = None) -> PatientProfile:
     """The patient's salvage line and the other facts studies select on.
 
     ``criteria`` are the pathway's named criterion outcomes for ``facts`` (needed by
@@ -107,7 +107,7 @@ def read_situation(facts: Facts, criteria: Mapping[str, Tri] | None = None,
     else:
         why = "We could not tell which salvage this is: the disease status is not recorded."
     prior_sct = None if prior is None else "allogeneic-stem-cell-transplant" in prior
-    return Situation(line, why, status, facts.mrd, facts.age_years, facts.ph_status,
+    return PatientProfile(line, why, status, facts.mrd, facts.age_years, facts.ph_status,
                      facts.lineage, facts.kmt2a, prior_sct, facts.ecog,
                      dict(criteria or {}), dict(criterion_titles or {}))
 
@@ -128,7 +128,7 @@ def _ph(v: str) -> str:
     return f"Ph-{v}"
 
 
-def _disease_check(want: str, s: Situation) -> HintCheck:
+def _disease_check(want: str, s: PatientProfile) -> HintCheck:
     words = {"active": "active leukemia (relapsed or refractory)", "relapsed": "relapsed leukemia",
              "primary-refractory": "leukemia that never went into remission",
              "remission": "leukemia in remission",
@@ -154,7 +154,7 @@ def _disease_check(want: str, s: Situation) -> HintCheck:
     return HintCheck("disease status", "contradicted", why + ".")
 
 
-def check_hints(hints: Hints, s: Situation) -> tuple[HintCheck, ...]:
+def check_hints(hints: Hints, s: PatientProfile) -> tuple[HintCheck, ...]:
     """Every hint of ``hints`` checked against the patient's situation."""
     out: list[HintCheck] = []
 
@@ -277,7 +277,7 @@ def _age_differences(short: str, pop: Population, age: float) -> list[str]:
     return out
 
 
-def population_differences(item: EvidenceItem, s: Situation, *,
+def population_differences(item: EvidenceItem, s: PatientProfile, *,
                            treatment: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """How the patient differs from the people in ``item``, in plain sentences, and the
     things that could not be checked because a fact is unknown.

@@ -30,7 +30,7 @@ from allnav.evidence import EvidenceItem
 from allnav.odds.config import ContextSpec, Hints, OddsConfig, OptionSpec, ShowSpec
 from allnav.odds.match import (
     HintCheck,
-    Situation,
+    PatientProfile,
     check_hints,
     population_differences,
     read_situation,
@@ -38,7 +38,7 @@ from allnav.odds.match import (
 from allnav.odds.numbers import Caution, OutcomeNumbers, outcome_numbers
 from allnav.odds.words import (
     IconArray,
-    Sentence,
+    SourcedSentence,
     clinician_line,
     median_words,
     proportion_words,
@@ -94,7 +94,7 @@ class ShownOutcome:
     plain: str
     treated: str
     control: str | None
-    sentences: tuple[Sentence, ...]
+    sentences: tuple[SourcedSentence, ...]
     clinician: str
     differences: tuple[str, ...]
     unchecked: tuple[str, ...]
@@ -146,7 +146,7 @@ class OddsReport:
     context, each option's numbers, and the cautions for the whole report."""
 
     as_of: dt.date
-    situation: Situation
+    situation: PatientProfile
     context: tuple[ShownOutcome, ...]
     options: tuple[OptionOdds, ...]
     cautions: tuple[Caution, ...]
@@ -169,7 +169,7 @@ def _array_id(*parts: str) -> str:
 
 
 def show_outcome(pathway: Pathway, role: ShownRole, evidence_id: str, outcome_id: str, *,
-                 plain: str, treated: str, control: str | None, situation: Situation,
+                 plain: str, treated: str, control: str | None, situation: PatientProfile,
                  checks: tuple[HintCheck, ...] = (), also: Sequence[str] = (),
                  extra_cautions: Sequence[str] = (), array_owner: str = "context",
                  title: str = "") -> ShownOutcome:
@@ -192,7 +192,7 @@ def show_outcome(pathway: Pathway, role: ShownRole, evidence_id: str, outcome_id
     if item.kind == "randomized-trial" and not control:
         cautions = [ARM_ONLY if c.kind == "randomized" else c for c in cautions]
     cautions += [Caution("reviewer", text) for text in extra_cautions]
-    sentences = tuple(Sentence(t, item.id) for t in texts)
+    sentences = tuple(SourcedSentence(t, item.id) for t in texts)
     if n.measure == "proportion":
         desc = " ".join([*texts, *diffs, *(c.text for c in cautions),
                          f"Source: {item.citation} Reviewed {item.last_reviewed.isoformat()}."])
@@ -218,7 +218,7 @@ def _statement(pathway: Pathway, kind: StatementKind, text: str,
     return StatementView(kind, text, tuple(source_ref(pathway.evidence[e]) for e in evidence))
 
 
-def _select(specs: Sequence[ShowSpec], situation: Situation, pathway: Pathway
+def _select(specs: Sequence[ShowSpec], situation: PatientProfile, pathway: Pathway
             ) -> tuple[list[tuple[ShowSpec, tuple[HintCheck, ...]]], list[NotShown]]:
     """Keep the outcomes whose study fits; within a slot, only the best-matching ones."""
     kept: list[tuple[ShowSpec, tuple[HintCheck, ...], int]] = []
@@ -277,7 +277,7 @@ def _missing_statements(pathway: Pathway, spec: OptionSpec, has_benefits: bool,
     return out
 
 
-def option_odds(pathway: Pathway, spec: OptionSpec, status: Status, situation: Situation
+def option_odds(pathway: Pathway, spec: OptionSpec, status: Status, situation: PatientProfile
                 ) -> OptionOdds:
     """The numbers for one option and one patient."""
     option = pathway.option(spec.option)
@@ -299,7 +299,7 @@ def option_odds(pathway: Pathway, spec: OptionSpec, status: Status, situation: S
                       tuple(statements), tuple(hidden), cautions)
 
 
-def _context(pathway: Pathway, spec: ContextSpec, situation: Situation) -> ShownOutcome:
+def _context(pathway: Pathway, spec: ContextSpec, situation: PatientProfile) -> ShownOutcome:
     checks = check_hints(spec.when, situation)
     fits: bool | None = None
     if spec.when != Hints():
@@ -313,7 +313,7 @@ def _context(pathway: Pathway, spec: ContextSpec, situation: Situation) -> Shown
     return dataclasses.replace(shown, fits=fits)
 
 
-def _situation(pathway: Pathway, assessment: Assessment) -> Situation:
+def _situation(pathway: Pathway, assessment: Assessment) -> PatientProfile:
     """The patient as studies select on, with the pathway's named criteria evaluated once."""
     titles = {cid: c.title for cid, c in pathway.criteria.items()}
     return read_situation(assessment.facts, pathway.evaluate_criteria(assessment.facts), titles)

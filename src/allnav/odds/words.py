@@ -29,7 +29,7 @@ ArrayRole = Literal["benefit", "harm", "context"]
 
 
 @dataclass(frozen=True, slots=True)
-class Sentence:
+class SourcedSentence:
     """One sentence for people, with the source of every number in it: an evidence id,
     or ``"your details"`` for what was read from the patient's facts."""
 

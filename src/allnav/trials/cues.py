@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from allnav.trials.diagnoses import covers_all, names_all, other_diseases, other_group
-from allnav.trials.model import Requirement
+from allnav.trials.model import TrialRequirement
 
 _PART = re.compile(
     r"\b(?:phase\s+(?:i{1,3}|1|2|3|1b|2a|2b|ib|iia|iib)\b(?:\s+(?:portion|part|cohort|stage|"
@@ -141,14 +141,14 @@ def has_exception(s: str) -> bool:
     return bool(_EXCEPTION.search(s))
 
 
-def age_group(s: str) -> tuple[Requirement | None, str, int]:
+def age_group(s: str) -> tuple[TrialRequirement | None, str, int]:
     """An age band the sentence is limited to, as a condition; the sentence without it; and
     how many such bands it names (more than one: the bands belong to different clauses)."""
     found = list(_AGE_GROUP.finditer(s))
     if not found:
         return None, s, 0
     m = found[0]
-    req = Requirement("age", f"{m.group(1)}{int(m.group(2))}")
+    req = TrialRequirement("age", f"{m.group(1)}{int(m.group(2))}")
     return req, (s[:m.start()] + s[m.end():]).strip(), len(found)
 
 

@@ -14,88 +14,88 @@ from dataclasses import dataclass
 from allnav.facts import FIELDS, Facts
 from allnav.trials.disease import evaluate_disease
 from allnav.trials.labels import DRUGS, describe
-from allnav.trials.model import Criterion, Outcome, Requirement, Status3
+from allnav.trials.model import Status3, TrialCheck, TrialCriterion, TrialRequirement
 
 #: The Karnofsky range each ECOG grade corresponds to (Oken et al. 1982 conversion).
 _KPS = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20)}
 
 
-def _ask(fact: str, req: Requirement) -> str:
+def _ask(fact: str, req: TrialRequirement) -> str:
     return f"{FIELDS[fact].question} The study needs: {describe(req).lower()}."
 
 
-def _equal(fact: str, value: object, req: Requirement) -> Outcome:
+def _equal(fact: str, value: object, req: TrialRequirement) -> TrialCheck:
     if value is None:
-        return Outcome("unknown", f"{fact} is not known", _ask(fact, req))
+        return TrialCheck("unknown", f"{fact} is not known", _ask(fact, req))
     if value == req.expect or (fact == "sex" and str(value).upper() == req.expect):
-        return Outcome("met", f"{fact} is {value}")
-    return Outcome("not-met", f"{fact} is {value}")
+        return TrialCheck("met", f"{fact} is {value}")
+    return TrialCheck("not-met", f"{fact} is {value}")
 
 
-def _prior(req: Requirement, f: Facts) -> Outcome:
+def _prior(req: TrialRequirement, f: Facts) -> TrialCheck:
     drug, facts_names = DRUGS[req.kind]
     if f.prior_treatments is None:
-        return Outcome("unknown", "the treatment history is not known",
+        return TrialCheck("unknown", "the treatment history is not known",
                        f"Has the patient had {drug}? The study needs: {describe(req).lower()}.")
     had = any(t in f.prior_treatments for t in facts_names)
     said = f"has had {drug}" if had else f"has not had {drug}"
     if req.expect == "required":
-        return Outcome("met" if had else "not-met", f"the patient {said}")
+        return TrialCheck("met" if had else "not-met", f"the patient {said}")
     if req.expect == "none":
-        return Outcome("not-met" if had else "met", f"the patient {said}")
+        return TrialCheck("not-met" if had else "met", f"the patient {said}")
     if req.expect in ("none-recent", "conditional"):
         if not had:
-            return Outcome("met", f"the patient {said}")
+            return TrialCheck("met", f"the patient {said}")
         what = "how long ago it was" if req.expect == "none-recent" else "whether its conditions are met"
-        return Outcome("unknown", f"the patient {said}; the study limits it",
+        return TrialCheck("unknown", f"the patient {said}; the study limits it",
                        f"The study limits earlier {drug}: ask the study team {what} "
                        "(see the quoted sentence).")
     need = int(req.expect[2:])
     count = sum(t in f.prior_treatments for t in facts_names)
     if count >= need:
-        return Outcome("met", f"the patient has had {count} kinds of TKI")
+        return TrialCheck("met", f"the patient has had {count} kinds of TKI")
     if count == 0:
-        return Outcome("not-met", "the patient has not had a TKI")
-    return Outcome("unknown", "the facts record whether a TKI was given, not how many",
+        return TrialCheck("not-met", "the patient has not had a TKI")
+    return TrialCheck("unknown", "the facts record whether a TKI was given, not how many",
                    f"How many different TKIs has the patient had? The study needs at least {need}.")
 
 
-def _age(req: Requirement, age: float | None) -> Outcome:
+def _age(req: TrialRequirement, age: float | None) -> TrialCheck:
     if age is None:
-        return Outcome("unknown", "age is not known", _ask("age_years", req))
+        return TrialCheck("unknown", "age is not known", _ask("age_years", req))
     n_text = req.expect.lstrip("<>=")
     op, n = req.expect[: len(req.expect) - len(n_text)], float(n_text)
     whole = math.floor(age)  # "75 or younger" admits anyone who is 75, whatever the months
     ok = {">=": age >= n, ">": age > n, "<=": whole <= n, "<": age < n}[op]
-    return Outcome("met" if ok else "not-met", f"the patient is {age:g}")
+    return TrialCheck("met" if ok else "not-met", f"the patient is {age:g}")
 
 
-def _cns(f: Facts) -> Outcome:
+def _cns(f: Facts) -> TrialCheck:
     q = ("Has the leukemia been found in the brain or spinal fluid (CNS)? The study does not "
          "take people with active CNS disease.")
     if f.relapse_sites is None:
-        return Outcome("unknown", "where the leukemia is found is not known", q)
+        return TrialCheck("unknown", "where the leukemia is found is not known", q)
     if "cns" not in f.relapse_sites:
-        return Outcome("met", "the latest relapse was not found in the CNS")
+        return TrialCheck("met", "the latest relapse was not found in the CNS")
     if f.disease_status == "relapsed":
-        return Outcome("not-met", "the current relapse involves the CNS")
-    return Outcome("unknown", "the CNS was involved at the latest relapse; whether it still is "
+        return TrialCheck("not-met", "the current relapse involves the CNS")
+    return TrialCheck("unknown", "the CNS was involved at the latest relapse; whether it still is "
                    "is not known", q)
 
 
-def _fitness(req: Requirement, ecog: int | None) -> Outcome:
+def _fitness(req: TrialRequirement, ecog: int | None) -> TrialCheck:
     fact_q = _ask("ecog", req)
     if ecog is None:
-        return Outcome("unknown", "ECOG is not known", fact_q)
+        return TrialCheck("unknown", "ECOG is not known", fact_q)
     n = int(req.expect.lstrip("<>="))
     if req.kind == "ecog":
-        return Outcome("met" if ecog <= n else "not-met", f"ECOG is {ecog}")
+        return TrialCheck("met" if ecog <= n else "not-met", f"ECOG is {ecog}")
     lo, hi = _KPS[ecog]
     if lo >= n:
-        return Outcome("met", f"ECOG {ecog} is Karnofsky {lo}-{hi}%")
+        return TrialCheck("met", f"ECOG {ecog} is Karnofsky {lo}-{hi}%")
     if hi < n:
-        return Outcome("not-met", f"ECOG {ecog} is Karnofsky {lo}-{hi}%")
-    return Outcome("unknown", f"ECOG {ecog} is Karnofsky {lo}-{hi}%, on either side of {n}%",
+        return TrialCheck("not-met", f"ECOG {ecog} is Karnofsky {lo}-{hi}%")
+    return TrialCheck("unknown", f"ECOG {ecog} is Karnofsky {lo}-{hi}%, on either side of {n}%",
                    f"The study needs Karnofsky {n}% or more; ECOG {ecog} may or may not meet it. "
                    "Ask the study team to assess it.")
 
@@ -111,31 +111,31 @@ ASK = {
 }
 
 
-def _special(req: Requirement, f: Facts) -> Outcome | None:
+def _special(req: TrialRequirement, f: Facts) -> TrialCheck | None:
     """Criteria that are not a single fact: the diagnosis, limits the facts do not record."""
     if req.kind == "diagnosis":
         # Every patient here has ALL: a study whose diagnosis list leaves ALL out does not fit.
-        return Outcome("not-met", f"the study is for {req.expect.replace('+', ' or ')}; the "
+        return TrialCheck("not-met", f"the study is for {req.expect.replace('+', ' or ')}; the "
                        "patient has ALL")
     if req.kind == "lines":
-        return Outcome("unknown", "the facts do not count earlier lines of treatment",
+        return TrialCheck("unknown", "the facts do not count earlier lines of treatment",
                        ASK["lines"].format(detail=f"at most {req.expect.lstrip('<=')}"))
     if req.kind == "ask":
-        return Outcome("unknown", "the facts do not say", ASK.get(req.expect, "Ask the study "
+        return TrialCheck("unknown", "the facts do not say", ASK.get(req.expect, "Ask the study "
                        "team about this criterion (see the quoted sentence)."))
     if req.kind == "age_dx":
         # Age at diagnosis is at most the age now: an upper limit met now was met then.
-        now = _age(Requirement("age", req.expect), f.age_years)
+        now = _age(TrialRequirement("age", req.expect), f.age_years)
         if now.status == "met" and req.expect.startswith("<"):
-            return Outcome("met", f"{now.note}, so younger at diagnosis")
-        limit = describe(Requirement("age", req.expect)).lower()
-        return Outcome("unknown", "the age at diagnosis is not in the facts",
+            return TrialCheck("met", f"{now.note}, so younger at diagnosis")
+        limit = describe(TrialRequirement("age", req.expect)).lower()
+        return TrialCheck("unknown", "the age at diagnosis is not in the facts",
                        "How old was the patient when the leukemia was first diagnosed? The "
                        f"study needs: {limit} at diagnosis.")
     return None
 
 
-def evaluate(req: Requirement, f: Facts) -> Outcome:
+def evaluate(req: TrialRequirement, f: Facts) -> TrialCheck:
     """One requirement judged against the patient's facts."""
     kind = req.kind
     special = _special(req, f)
@@ -153,18 +153,18 @@ def evaluate(req: Requirement, f: Facts) -> Outcome:
         return _fitness(req, f.ecog)
     if kind == "t315i":
         if f.abl1_mutations is None and f.ph_status == "negative":
-            return Outcome("met" if req.expect == "absent" else "not-met",
+            return TrialCheck("met" if req.expect == "absent" else "not-met",
                            "Ph-negative ALL has no ABL1 kinase mutation")
         if f.abl1_mutations is None:
-            return Outcome("unknown", "ABL1 mutation testing is not known",
+            return TrialCheck("unknown", "ABL1 mutation testing is not known",
                            _ask("abl1_mutations", req))
         has = "T315I" in f.abl1_mutations
-        return Outcome("met" if has == (req.expect == "present") else "not-met",
+        return TrialCheck("met" if has == (req.expect == "present") else "not-met",
                        "T315I was found" if has else "T315I was not found")
     fact = {"cd19": "cd19", "cd22": "cd22", "ph": "ph_status", "lineage": "lineage",
             "kmt2a": "kmt2a", "sex": "sex"}.get(kind)
     if fact is None:
-        return Outcome("unknown", f"{kind} is not a known criterion", None)
+        return TrialCheck("unknown", f"{kind} is not a known criterion", None)
     return _equal(fact, f.value(fact), req)
 
 
@@ -172,7 +172,7 @@ def evaluate(req: Requirement, f: Facts) -> Outcome:
 class Judged:
     """A criterion judged for one patient, ready to show."""
 
-    criterion: Criterion
+    criterion: TrialCriterion
     status: Status3
     note: str
     question: str | None
@@ -197,7 +197,7 @@ class Judged:
 Memo = dict[object, tuple[Status3, str, str | None]]
 
 
-def judge(c: Criterion, f: Facts, memo: Memo | None = None) -> Judged:
+def judge(c: TrialCriterion, f: Facts, memo: Memo | None = None) -> Judged:
     """A criterion (alternatives joined by "or", maybe a condition) judged for one patient.
 
     A criterion read with a doubt never fails: its "not met" is unknown, with the doubt
@@ -216,7 +216,7 @@ def _short(sentence: str, limit: int = 160) -> str:
     return sentence if len(sentence) <= limit else sentence[:limit - 3].rsplit(" ", 1)[0] + "..."
 
 
-def _judge(c: Criterion, f: Facts, memo: Memo | None) -> Judged:
+def _judge(c: TrialCriterion, f: Facts, memo: Memo | None) -> Judged:
     if memo is not None:
         found = memo.get(id(c))
         if found is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from allnav.trials.model import Requirement
+from allnav.trials.model import TrialRequirement
 
 #: Treatment kinds: how to name the treatment, and the facts values that mean it was given.
 DRUGS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -39,7 +39,7 @@ _FIXED = {
 }
 
 
-def describe(req: Requirement) -> str:
+def describe(req: TrialRequirement) -> str:
     """The requirement in plain words."""
     if req.key in _FIXED:
         return _FIXED[req.key]
@@ -72,7 +72,7 @@ def describe(req: Requirement) -> str:
         return {"hsct-candidate": "Transplant candidacy or donor availability",
                 "previous-study": "Took part in an earlier study"}.get(expect, expect)
     if kind == "age_dx":
-        return "Age at diagnosis: " + describe(Requirement("age", expect)).lower()
+        return "Age at diagnosis: " + describe(TrialRequirement("age", expect)).lower()
     if kind == "age":
         op = expect[: len(expect) - len(n)]
         return {">=": f"Age {n} or older", ">": f"Older than {n}",

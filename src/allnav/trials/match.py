@@ -19,7 +19,7 @@ from typing import Literal
 from allnav.facts import Facts
 from allnav.trials.evaluate import Judged, Memo, judge
 from allnav.trials.geo import Place
-from allnav.trials.model import OPEN_STATUSES, Criterion, Fit, Requirement, Site, Study
+from allnav.trials.model import OPEN_STATUSES, Fit, Site, Study, TrialCriterion, TrialRequirement
 
 Group = Literal["recruiting", "not-yet-recruiting", "closed"]
 _GROUP_RANK = {"recruiting": 0, "not-yet-recruiting": 1, "closed": 2}
@@ -78,8 +78,8 @@ def _structured(study: Study, facts: Facts) -> tuple[list[str], list[Judged]]:
     if lo or hi:
         span = (f"{lo.text} and over" if lo and not hi else f"up to {hi.text}" if hi and not lo
                 else f"{lo.text} to {hi.text}" if lo and hi else "")
-        crit = Criterion("inclusion", f"Study record: ages {span}",
-                         (Requirement("study_age", f"{lo.years if lo else 0:g}-"
+        crit = TrialCriterion("inclusion", f"Study record: ages {span}",
+                         (TrialRequirement("study_age", f"{lo.years if lo else 0:g}-"
                                       f"{hi.years if hi else 'any'}"),))
         label = f"Age limits in the study record: {span}"
         age = facts.age_years
@@ -91,8 +91,8 @@ def _structured(study: Study, facts: Facts) -> tuple[list[str], list[Judged]]:
         else:
             rows.append(Judged(crit, "met", f"the patient is {age:g}", None, label))
     if study.sex in ("FEMALE", "MALE"):
-        crit = Criterion("inclusion", f"Study record: sex {study.sex}",
-                         (Requirement("study_sex", study.sex),))
+        crit = TrialCriterion("inclusion", f"Study record: sex {study.sex}",
+                         (TrialRequirement("study_sex", study.sex),))
         label = "Women only" if study.sex == "FEMALE" else "Men only"
         if facts.sex is None:
             rows.append(Judged(crit, "unknown", "sex is not known",
@@ -144,8 +144,8 @@ def match_study(study: Study, facts: Facts, place: Place | None = None,
     judged = tuple(rows) + tuple(judge(c, facts, memo) for c in study.criteria)
     if not study.criteria and not study.unrecognised:
         # No eligibility text at all: nothing was checked, so the fit cannot be "eligible".
-        judged += (Judged(Criterion("inclusion", "(the record has no eligibility criteria)",
-                                    (Requirement("record", "criteria"),)),
+        judged += (Judged(TrialCriterion("inclusion", "(the record has no eligibility criteria)",
+                                    (TrialRequirement("record", "criteria"),)),
                           "unknown", "the record gives no eligibility criteria",
                           "The study record lists no eligibility criteria: who can take part?"),)
     if reasons or any(j.status == "not-met" for j in judged):

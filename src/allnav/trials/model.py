@@ -3,7 +3,7 @@
 A :class:`Study` keeps only what matching and display use, not the whole
 ClinicalTrials.gov record, so that a snapshot of 100,000 studies stays small and
 a match reads rows, not JSON. Eligibility text is recognised once, at import,
-into :class:`Criterion` objects; each states what the *patient* must satisfy,
+into :class:`TrialCriterion` objects; each states what the *patient* must satisfy,
 whatever the section it came from (an exclusion "prior CAR-T" becomes the
 requirement ``prior_car_t=none``).
 """
@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass
 from typing import Literal
 
-Section = Literal["inclusion", "exclusion"]
+EligibilitySection = Literal["inclusion", "exclusion"]
 Status3 = Literal["met", "not-met", "unknown"]
 Fit = Literal["eligible", "unknown", "not-eligible"]
 
@@ -23,7 +23,7 @@ OPEN_STATUSES: tuple[str, ...] = ("RECRUITING", "NOT_YET_RECRUITING")
 
 
 @dataclass(frozen=True, slots=True)
-class Requirement:
+class TrialRequirement:
     """One thing the patient must satisfy: a criterion kind and the expected value.
 
     ``kind`` is one of :data:`allnav.trials.recognise.KINDS`; ``expect`` is a short
@@ -39,19 +39,19 @@ class Requirement:
         return f"{self.kind}={self.expect}"
 
     @staticmethod
-    def from_key(key: str) -> Requirement:
+    def from_key(key: str) -> TrialRequirement:
         """The inverse of :attr:`key` (one shared object per key: a store holds few kinds)."""
         return _from_key(key)
 
 
 @functools.lru_cache(maxsize=4096)
-def _from_key(key: str) -> Requirement:
+def _from_key(key: str) -> TrialRequirement:
     kind, _, expect = key.partition("=")
-    return Requirement(kind, expect)
+    return TrialRequirement(kind, expect)
 
 
 @dataclass(frozen=True, slots=True)
-class Criterion:
+class TrialCriterion:
     """A requirement recognised in one sentence of the eligibility text.
 
     ``any_of`` holds alternatives joined by "or" in the sentence (usually one);
@@ -59,10 +59,10 @@ class Criterion:
     ALL must have received a TKI"). ``sentence`` is quoted back to the user.
     """
 
-    section: Section
+    section: EligibilitySection
     sentence: str
-    any_of: tuple[Requirement, ...]
-    when: Requirement | None = None
+    any_of: tuple[TrialRequirement, ...]
+    when: TrialRequirement | None = None
     #: Why the reading may not hold (one part of the study, an alternative not read, a
     #: sentence that may be about the donor): a failed criterion with a doubt is shown as
     #: unknown, never as a reason to rule the study out.
@@ -76,7 +76,7 @@ class Criterion:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class TrialCheck:
     """A requirement judged for one patient: the status, why, and what to ask if unknown."""
 
     status: Status3
@@ -134,7 +134,7 @@ class Study:
     max_age: AgeLimit | None = None
     sex: str = "ALL"
     last_update: str | None = None
-    criteria: tuple[Criterion, ...] = ()
+    criteria: tuple[TrialCriterion, ...] = ()
     #: Sentences of the eligibility text that no recogniser understood (shown as a count).
     unrecognised: int = 0
     sites: tuple[Site, ...] = ()

@@ -15,7 +15,7 @@ module decides what that means for an ALL patient:
   one criterion with a doubt: an alternative not read may be the one that fits.
 - **Parts of the study** (phase II portion, cohort, stratum, arm) put a doubt on
   what they say, unless every part of the item says the same thing.
-- Sentence cues (:mod:`allnav.trials.cues`): age bands become conditions, lab-by-
+- EligibilitySentence cues (:mod:`allnav.trials.cues`): age bands become conditions, lab-by-
   age tables lose their ages, waiting periods become "not recently", upper limits on
   prior lines and transplant candidacy become questions.
 
@@ -36,7 +36,7 @@ from allnav.trials.diagnoses import (
     names_all,
     other_diseases,
 )
-from allnav.trials.model import Criterion, Requirement, Section
+from allnav.trials.model import EligibilitySection, TrialCriterion, TrialRequirement
 from allnav.trials.recognise import (
     _COND_KINDS,
     _alternatives,
@@ -46,7 +46,7 @@ from allnav.trials.recognise import (
     normalise,
 )
 from allnav.trials.structure import Node, parse
-from allnav.trials.text import Sentence, split_sentences
+from allnav.trials.text import EligibilitySentence, split_sentences
 
 #: Changes whenever the reading changes: a store keeps readings made by the same version only.
 READER_VERSION = "2026-12-07.3"
@@ -62,10 +62,10 @@ class _Out:
     """What the reading collects: criteria in order, and sentences not read."""
 
     def __init__(self) -> None:
-        self.criteria: list[Criterion] = []
+        self.criteria: list[TrialCriterion] = []
         self.unread = 0
 
-    def add(self, found: Sequence[Criterion]) -> None:
+    def add(self, found: Sequence[TrialCriterion]) -> None:
         keys = {c.key for c in self.criteria}
         for c in found:
             if c.key not in keys:
@@ -73,14 +73,14 @@ class _Out:
                 keys.add(c.key)
 
 
-def read_criteria(text: str | None) -> tuple[tuple[Criterion, ...], int]:
+def read_criteria(text: str | None) -> tuple[tuple[TrialCriterion, ...], int]:
     """The criteria of an eligibility text, and how many sentences gave none."""
     out = _Out()
     _read_nodes(parse(text), "", None, out)
     return tuple(out.criteria), out.unread
 
 
-def _section(node: Node) -> Section:
+def _section(node: Node) -> EligibilitySection:
     return node.section
 
 
@@ -125,11 +125,11 @@ def _read_diagnoses(items: list[Node], lead: str, doubt: str | None, out: _Out) 
         # be the ALL branch: then the list does not rule the patient out.
         unsure = any(_branch(n) is None or covers_all(n.text) for n in items) or not (
             DIAGNOSIS_CUE.search(lead) or any(DIAGNOSIS_CUE.search(n.text) for n in items))
-        out.add([Criterion("inclusion", quoted, (Requirement("diagnosis", "+".join(names)),),
+        out.add([TrialCriterion("inclusion", quoted, (TrialRequirement("diagnosis", "+".join(names)),),
                            None, doubt or (_ALT_DOUBT if unsure else None))])
         out.unread += sum(len(n.children) > 0 for n in items)
         return
-    found: list[list[Criterion]] = []
+    found: list[list[TrialCriterion]] = []
     for n in branches:
         sub = _Out()
         if len(n.children) >= 2 and not (n.lead and n.combine == "all" and "follow" in n.text):
@@ -145,11 +145,11 @@ def _read_diagnoses(items: list[Node], lead: str, doubt: str | None, out: _Out) 
         return
     if any(not f for f in found):
         return  # one ALL branch asks nothing we read: the diagnosis may fit as it is
-    alts: list[Requirement] = []
+    alts: list[TrialRequirement] = []
     for f in found:
         alts += [r for r in f[0].any_of if r not in alts]
     plain = all(len(f) == 1 and f[0].when is None for f in found)
-    out.add([Criterion("inclusion", quoted, tuple(alts), None,
+    out.add([TrialCriterion("inclusion", quoted, tuple(alts), None,
                        doubt if plain else (doubt or _ALT_DOUBT))])
 
 
@@ -189,7 +189,7 @@ def _read_node(node: Node, lead: str, doubt: str | None, out: _Out) -> None:
 
 def _read_alternatives(node: Node, lead: str, doubt: str | None, out: _Out) -> None:
     own = _read_text(node.section, node.text, lead, doubt)
-    sents = [Sentence(c.section, f"{node.text} {c.text}", c.text, node.text, 0)
+    sents = [EligibilitySentence(c.section, f"{node.text} {c.text}", c.text, node.text, 0)
              for c in node.children if c.part != "donor"]
     if not sents:
         out.add(own)
@@ -204,18 +204,18 @@ def _read_alternatives(node: Node, lead: str, doubt: str | None, out: _Out) -> N
         # "Relapsed or refractory B-ALL, defined as one of the following:" the list decides.
         own = [c for c in own if c.any_of[0].kind != "disease"]
     out.add(own)
-    read_all = all(_sentence(Sentence(s.section, s.body, s.body, "", None)) for s in sents)
+    read_all = all(_sentence(EligibilitySentence(s.section, s.body, s.body, "", None)) for s in sents)
     crit = alt[-1]
     if not read_all or doubt:
         crit = dataclasses.replace(crit, doubt=doubt or _ALT_DOUBT)
     out.add([*alt[:-1], crit])
 
 
-def _read_text(section: Section, text: str, lead: str, doubt: str | None) -> list[Criterion]:
+def _read_text(section: EligibilitySection, text: str, lead: str, doubt: str | None) -> list[TrialCriterion]:
     """Every sentence of one item, with the item's doubt and each sentence's cues."""
     pieces = split_sentences(text.rstrip(":").strip()) if not text.rstrip().endswith(":") else \
         [text.rstrip(": ")]
-    per: list[tuple[bool, list[Criterion]]] = []
+    per: list[tuple[bool, list[TrialCriterion]]] = []
     for piece in pieces:
         s = normalise(piece)
         per.append((cues.part_of_study(s), _read_sentence(section, piece, lead, doubt)))
@@ -226,7 +226,7 @@ def _read_text(section: Section, text: str, lead: str, doubt: str | None) -> lis
         # expansion ... must have T-ALL"): it holds for the whole study.
         keys = [{c.key for c in f} for f in parted]
         shared = set.intersection(*keys)
-    out: list[Criterion] = []
+    out: list[TrialCriterion] = []
     for part, found in per:
         for c in found:
             if part and c.key not in shared and not c.doubt:
@@ -235,21 +235,21 @@ def _read_text(section: Section, text: str, lead: str, doubt: str | None) -> lis
     return out
 
 
-def _read_sentence(section: Section, piece: str, lead: str, doubt: str | None
-                   ) -> list[Criterion]:
+def _read_sentence(section: EligibilitySection, piece: str, lead: str, doubt: str | None
+                   ) -> list[TrialCriterion]:
     body = " ".join(piece.split())
     quoted = f"{lead} {body}" if lead and not body.startswith(lead) else body
     s = normalise(body)
     if cues.about_other_group(body):
         return []  # about another disease's patients ("Age > 60 years with AML")
-    extra: list[Criterion] = []
+    extra: list[TrialCriterion] = []
     if cues.transplant_candidacy(s):
-        extra.append(Criterion(section, quoted, (Requirement("ask", "hsct-candidate"),)))
+        extra.append(TrialCriterion(section, quoted, (TrialRequirement("ask", "hsct-candidate"),)))
     if cues.previous_study(s):
-        extra.append(Criterion(section, quoted, (Requirement("ask", "previous-study"),)))
+        extra.append(TrialCriterion(section, quoted, (TrialRequirement("ask", "previous-study"),)))
     limit = cues.lines_limit(s) if section == "inclusion" else cues.lines_excluded(s)
     if limit is not None:
-        extra.append(Criterion(section, quoted, (Requirement("lines", f"<={limit}"),)))
+        extra.append(TrialCriterion(section, quoted, (TrialRequirement("lines", f"<={limit}"),)))
     when, rest, bands = cues.age_group(s)
     text = cues.strip_reference(rest if bands == 1 else s)
     group, text = cues.group_clause(text)
@@ -260,7 +260,7 @@ def _read_sentence(section: Section, piece: str, lead: str, doubt: str | None
         when = _requirement(named[0], False) if named else None
         bands = 1 if when is not None else bands
         group_doubt = None if when is not None else "it may hold for a group of patients only"
-    found = _sentence(Sentence(section, text, text, "", None))
+    found = _sentence(EligibilitySentence(section, text, text, "", None))
     found = [dataclasses.replace(c, sentence=quoted) for c in found]
     lab = cues.lab_sentence(s)
     waiting = cues.waiting_period(s)
@@ -269,18 +269,18 @@ def _read_sentence(section: Section, piece: str, lead: str, doubt: str | None
     # "Age >= 60, or age 18-59 and unfit for intensive chemotherapy": limits joined by "or"
     # are alternatives the criteria above cannot hold; never a reason to fail.
     several_ages = ages >= 3 or (ages >= 2 and " or " in s)
-    kept: list[Criterion] = []
+    kept: list[TrialCriterion] = []
     for c in found:
-        reqs: list[Requirement] = []
+        reqs: list[TrialRequirement] = []
         for r in c.any_of:
             if r.kind == "age" and (lab or bands > 1):
                 continue  # lab values by age band, or several age bands: not an age limit
             if r.kind == "age" and diagnosis_age:
-                r = Requirement("age_dx", r.expect)
+                r = TrialRequirement("age_dx", r.expect)
             if r.kind.startswith("prior_") and (limit is not None or cues.transplant_candidacy(s)):
                 continue  # "no more than 3 courses ... after transplant" is a count
             if r.kind.startswith("prior_") and waiting and r.expect == "required":
-                r = Requirement(r.kind, "none-recent")
+                r = TrialRequirement(r.kind, "none-recent")
             reqs.append(r)
         if not reqs:
             continue

@@ -21,10 +21,10 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from allnav.trials.model import Criterion, Requirement
+from allnav.trials.model import TrialCriterion, TrialRequirement
 from allnav.trials.reader import READER_VERSION
 
-Reading = tuple[tuple[Criterion, ...], int]
+Reading = tuple[tuple[TrialCriterion, ...], int]
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS readings (text_hash TEXT NOT NULL, reader TEXT NOT NULL, "
            "unrecognised INTEGER NOT NULL, criteria TEXT NOT NULL, PRIMARY KEY (text_hash, "
            "reader)) WITHOUT ROWID")
@@ -41,10 +41,10 @@ def _dump(reading: Reading) -> str:
                       ensure_ascii=False)
 
 
-def _load(criteria: str) -> tuple[Criterion, ...]:
-    return tuple(Criterion(section, sentence, tuple(Requirement.from_key(k) for k in
+def _load(criteria: str) -> tuple[TrialCriterion, ...]:
+    return tuple(TrialCriterion(section, sentence, tuple(TrialRequirement.from_key(k) for k in
                                                      any_of.split("|")),
-                           Requirement.from_key(when) if when else None, doubt)
+                           TrialRequirement.from_key(when) if when else None, doubt)
                  for section, sentence, any_of, when, doubt in json.loads(criteria))
 
 

@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable
 
 from allnav.trials.detectors import CONDITIONS, DETECTORS, PERMIT, Hit, detect_performance
-from allnav.trials.model import Criterion, Requirement, Section
-from allnav.trials.text import Sentence, split_eligibility
+from allnav.trials.model import EligibilitySection, TrialCriterion, TrialRequirement
+from allnav.trials.text import EligibilitySentence, split_eligibility
 from allnav.trials.therapies import detect_therapies
 
 #: Every criterion kind the recogniser knows, for documentation and validation.
@@ -102,7 +102,7 @@ def _hits(s: str, exclusion: bool) -> list[Hit]:
     return sorted(found, key=lambda h: (h.start, h.end))
 
 
-def _requirement(hit: Hit, as_exclusion: bool) -> Requirement | None:
+def _requirement(hit: Hit, as_exclusion: bool) -> TrialRequirement | None:
     """What the patient must satisfy, given how the sentence names it."""
     kind, value = hit.kind, hit.value
     if kind.startswith("prior_"):
@@ -112,17 +112,17 @@ def _requirement(hit: Hit, as_exclusion: bool) -> Requirement | None:
         else:
             value = value.replace("had>=", ">=") if value.startswith("had>=") else \
                 {"had": "required", "had-recent": "required"}.get(value, value)
-        return Requirement(kind, value)
+        return TrialRequirement(kind, value)
     if kind == "disease":
-        return None if as_exclusion else Requirement(kind, value)
+        return None if as_exclusion else TrialRequirement(kind, value)
     if kind == "cns":
-        return Requirement(kind, "no-active") if as_exclusion else None
+        return TrialRequirement(kind, "no-active") if as_exclusion else None
     if not hit.flip or not as_exclusion:
-        return Requirement(kind, value)
+        return TrialRequirement(kind, value)
     if kind == "age":
         op = value.rstrip("0123456789")
-        return Requirement(kind, _AGE_FLIP[op] + value[len(op):])
-    return Requirement(kind, _OPPOSITE.get(value, value))
+        return TrialRequirement(kind, _AGE_FLIP[op] + value[len(op):])
+    return TrialRequirement(kind, _OPPOSITE.get(value, value))
 
 
 def _joiner(s: str, a: Hit, b: Hit) -> str:
@@ -163,14 +163,14 @@ def _groups(s: str, hits: list[Hit], exclusion: bool) -> list[list[Hit]]:
     return out
 
 
-def _criteria(section: Section, sentence: str, s: str, when: Requirement | None,
-              body: str | None = None) -> list[Criterion]:
+def _criteria(section: EligibilitySection, sentence: str, s: str, when: TrialRequirement | None,
+              body: str | None = None) -> list[TrialCriterion]:
     # Negation is read on the bullet itself, not on the lead-in it sits under.
     as_exclusion = section == "exclusion" or bool(_NEGATED.search(s if body is None else body))
     exclusion = section == "exclusion"
-    out: list[Criterion] = []
+    out: list[TrialCriterion] = []
     for group in _groups(s, _hits(s, exclusion), exclusion):
-        reqs: list[Requirement] = []
+        reqs: list[TrialRequirement] = []
         for h in group:
             r = _requirement(h, as_exclusion)
             if r is not None and r not in reqs and r != when:
@@ -178,13 +178,13 @@ def _criteria(section: Section, sentence: str, s: str, when: Requirement | None,
         if len(reqs) > 1 and len({r.kind for r in reqs}) == 1 and reqs[0].kind in _COVERING:
             continue
         if reqs:
-            crit = Criterion(section, sentence, tuple(reqs), when)
+            crit = TrialCriterion(section, sentence, tuple(reqs), when)
             if all(c.key != crit.key for c in out):
                 out.append(crit)
     return out
 
 
-def _conditional(section: Section, sentence: str, s: str) -> list[Criterion] | None:
+def _conditional(section: EligibilitySection, sentence: str, s: str) -> list[TrialCriterion] | None:
     """Criteria of a sentence that opens with a condition, or ``None`` if it does not."""
     for pattern in _COND:
         m = pattern.match(s)
@@ -201,7 +201,7 @@ def _conditional(section: Section, sentence: str, s: str) -> list[Criterion] | N
         if when is not None and when.kind.startswith("prior_") and (
                 CONDITIONS.search(rest) or rest.startswith("who")) and not (
                 PERMIT.search(rest) and not CONDITIONS.search(rest)):
-            return [Criterion(section, sentence, (Requirement(when.kind, "conditional"),))]
+            return [TrialCriterion(section, sentence, (TrialRequirement(when.kind, "conditional"),))]
         return []
     return None
 
@@ -209,12 +209,12 @@ def _conditional(section: Section, sentence: str, s: str) -> list[Criterion] | N
 _GENERIC = frozenset({"disease=relapsed", "disease=refractory"})
 
 
-def _alternatives(sents: list[Sentence]) -> list[Criterion]:
+def _alternatives(sents: list[EligibilitySentence]) -> list[TrialCriterion]:
     """Bullets under "one of the following:": the lead-in's own criteria, then every
     bullet's requirements as alternatives of one criterion."""
     first = sents[0]
     quoted = f"{first.lead} " + "; or ".join(s.body.rstrip(".;") for s in sents)
-    alts: list[Requirement] = []
+    alts: list[TrialRequirement] = []
     for sent in sents:
         reqs = [r for c in _criteria(sent.section, quoted, normalise(sent.body), None)
                 for r in c.any_of]
@@ -225,10 +225,10 @@ def _alternatives(sents: list[Sentence]) -> list[Criterion]:
     lead = _criteria(first.section, quoted, normalise(first.lead), None)
     if any(r.kind == "disease" for r in alts):
         lead = [c for c in lead if c.any_of[0].kind != "disease"]
-    return lead + ([Criterion(first.section, quoted, tuple(alts))] if alts else [])
+    return lead + ([TrialCriterion(first.section, quoted, tuple(alts))] if alts else [])
 
 
-def _sentence(sent: Sentence) -> list[Criterion]:
+def _sentence(sent: EligibilitySentence) -> list[TrialCriterion]:
     s = normalise(sent.text)
     found = _conditional(sent.section, sent.text, s)
     if found is None:
@@ -236,7 +236,7 @@ def _sentence(sent: Sentence) -> list[Criterion]:
     return found
 
 
-def recognise(text: str | None) -> tuple[tuple[Criterion, ...], int]:
+def recognise(text: str | None) -> tuple[tuple[TrialCriterion, ...], int]:
     """The criteria in an eligibility text, and how many sentences matched no criterion:
     the outline is read by :func:`allnav.trials.reader.read_criteria`."""
     from allnav.trials.reader import read_criteria  # the reader builds on this module
@@ -244,9 +244,9 @@ def recognise(text: str | None) -> tuple[tuple[Criterion, ...], int]:
     return read_criteria(text)
 
 
-def recognise_sentences(text: str | None) -> tuple[tuple[Criterion, ...], int]:
+def recognise_sentences(text: str | None) -> tuple[tuple[TrialCriterion, ...], int]:
     """The first reader, sentence by sentence (kept to compare the two readings)."""
-    out: list[Criterion] = []
+    out: list[TrialCriterion] = []
     unrecognised = 0
     sentences = split_eligibility(text)
     i = 0
@@ -267,6 +267,6 @@ def recognise_sentences(text: str | None) -> tuple[tuple[Criterion, ...], int]:
     return tuple(out), unrecognised
 
 
-def criterion_keys(criteria: Iterable[Criterion]) -> set[str]:
+def criterion_keys(criteria: Iterable[TrialCriterion]) -> set[str]:
     """The keys of criteria (for comparing with labels)."""
     return {c.key for c in criteria}

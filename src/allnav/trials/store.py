@@ -29,7 +29,7 @@ from pathlib import Path
 
 from allnav.problems import InputError, Problem
 from allnav.trials.ctgov import parse_study
-from allnav.trials.model import OPEN_STATUSES, AgeLimit, Criterion, Requirement, Site, Study
+from allnav.trials.model import OPEN_STATUSES, AgeLimit, Site, Study, TrialCriterion, TrialRequirement
 from allnav.trials.reader import READER_VERSION
 from allnav.trials.readings import ReadingCache
 from allnav.trials.recognise import recognise
@@ -232,7 +232,7 @@ def _text_hash(text: str) -> str:
 
 
 def _stored_reading(conn: sqlite3.Connection, text_hash: str
-                    ) -> tuple[tuple[Criterion, ...], int] | None:
+                    ) -> tuple[tuple[TrialCriterion, ...], int] | None:
     """The criteria already read from the same text in this snapshot, if any."""
     row = conn.execute("SELECT nct_id, unrecognised FROM studies WHERE text_hash = ? AND "
                        "is_read = 1 LIMIT 1", (text_hash,)).fetchone()
@@ -245,10 +245,10 @@ def _stored_reading(conn: sqlite3.Connection, text_hash: str
 
 
 def _criterion(section: str, sentence: str, any_of: str, when: str | None,
-               doubt: str | None) -> Criterion:
-    return Criterion(section,  # type: ignore[arg-type]  # written from a Section
-                     sentence, tuple(Requirement.from_key(k) for k in any_of.split("|")),
-                     Requirement.from_key(when) if when else None, doubt)
+               doubt: str | None) -> TrialCriterion:
+    return TrialCriterion(section,  # type: ignore[arg-type]  # written from a EligibilitySection
+                     sentence, tuple(TrialRequirement.from_key(k) for k in any_of.split("|")),
+                     TrialRequirement.from_key(when) if when else None, doubt)
 
 
 def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]], reuse: bool,
@@ -259,8 +259,8 @@ def _load(conn: sqlite3.Connection, records: Iterable[tuple[str, object]], reuse
     seen: dict[str, list[str]] = {}
     skipped: list[Problem] = []
     warnings: list[Problem] = []
-    readings: dict[str, tuple[tuple[Criterion, ...], int]] = {}
-    made: dict[str, tuple[tuple[Criterion, ...], int]] = {}
+    readings: dict[str, tuple[tuple[TrialCriterion, ...], int]] = {}
+    made: dict[str, tuple[tuple[TrialCriterion, ...], int]] = {}
     for source, raw in records:
         read += 1
         fingerprint = _record_hash(raw)
@@ -433,8 +433,8 @@ class TrialStore:
             return self._load_studies(where, args)
 
     def _load_studies(self, where: str, args: Sequence[object]) -> list[Study]:
-        crit: dict[str, list[Criterion]] = {}
-        made: dict[tuple[str, str, str, str | None, str | None], Criterion] = {}  # shared
+        crit: dict[str, list[TrialCriterion]] = {}
+        made: dict[tuple[str, str, str, str | None, str | None], TrialCriterion] = {}  # shared
         for nct, section, sentence, any_of, when, doubt in self._conn.execute(
                 f"SELECT c.nct_id, c.section, c.sentence, c.any_of, c.when_key, c.doubt FROM "
                 f"criteria c JOIN studies USING (nct_id) WHERE {where} ORDER BY c.nct_id, c.ord",
@@ -472,7 +472,7 @@ class TrialStore:
         return out
 
     def _read_later(self, pending: list[tuple[str, str]]
-                    ) -> dict[str, tuple[tuple[Criterion, ...], int]]:
+                    ) -> dict[str, tuple[tuple[TrialCriterion, ...], int]]:
         """The readings of texts not read at import: from this process, from the readings
         file beside the store, or read now (and kept in both)."""
         out = {h: _LATER[h] for _, h in pending if h in _LATER}
@@ -482,7 +482,7 @@ class TrialStore:
         cache = ReadingCache(self.path)
         try:
             out.update(cache.get_many(missing))
-            made: dict[str, tuple[tuple[Criterion, ...], int]] = {}
+            made: dict[str, tuple[tuple[TrialCriterion, ...], int]] = {}
             todo = [nct for h, nct in missing.items() if h not in out]
             for i in range(0, len(todo), 500):
                 part = todo[i:i + 500]
@@ -504,4 +504,4 @@ class TrialStore:
 
 #: Texts read in this process, by text hash (a long-running web app asks for the same
 #: studies again and again).
-_LATER: dict[str, tuple[tuple[Criterion, ...], int]] = {}
+_LATER: dict[str, tuple[tuple[TrialCriterion, ...], int]] = {}

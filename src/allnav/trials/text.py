@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from allnav.trials.model import Section
+from allnav.trials.model import EligibilitySection
 
 _ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~^|=])")
 _HEADER = re.compile(
@@ -33,7 +33,7 @@ _ONE_OF = re.compile(r"\b(?:one|any|either|at least one) of (?:the following|the
 
 
 @dataclass(frozen=True, slots=True)
-class Sentence:
+class EligibilitySentence:
     """One sentence of the eligibility text and the section it belongs to.
 
     ``text`` is what is quoted (lead-in and body); ``body`` is the sentence alone.
@@ -41,7 +41,7 @@ class Sentence:
     number: they are alternatives, not each required.
     """
 
-    section: Section
+    section: EligibilitySection
     text: str
     body: str = ""
     lead: str = ""
@@ -53,7 +53,7 @@ def unescape(text: str) -> str:
     return _ESCAPED.sub(r"\1", text)
 
 
-def _header(line: str) -> Section | None:
+def _header(line: str) -> EligibilitySection | None:
     bare = line.strip().strip("*#_ ").strip()
     m = _HEADER.match(bare)
     if not m or len(bare) > 80:
@@ -84,7 +84,7 @@ def split_sentences(item: str) -> list[str]:
 
 @dataclass
 class _Item:
-    section: Section
+    section: EligibilitySection
     indent: int
     text: str
     context: str
@@ -92,7 +92,7 @@ class _Item:
 
 def _items(text: str) -> list[_Item]:
     """Group lines into bullet items, each with the lead-in it sits under."""
-    section: Section = "inclusion"
+    section: EligibilitySection = "inclusion"
     items: list[_Item] = []
     # Lead-ins (text ending with ':') with the indent their children must exceed.
     leads: list[tuple[int, str]] = []
@@ -127,7 +127,7 @@ def _items(text: str) -> list[_Item]:
     return items
 
 
-def split_eligibility(text: str | None) -> list[Sentence]:
+def split_eligibility(text: str | None) -> list[EligibilitySentence]:
     """The sentences of an eligibility text, each tagged inclusion or exclusion.
 
     Text before any section header counts as inclusion (older records have no
@@ -135,7 +135,7 @@ def split_eligibility(text: str | None) -> list[Sentence]:
     """
     if not text:
         return []
-    out: list[Sentence] = []
+    out: list[EligibilitySentence] = []
     groups: dict[str, int] = {}
     for n, item in enumerate(_items(text)):
         body = unescape(item.text)
@@ -148,5 +148,5 @@ def split_eligibility(text: str | None) -> list[Sentence]:
         for sentence in split_sentences(body):
             body_text = " ".join(sentence.split())
             full = f"{context} {body_text}" if context else body_text
-            out.append(Sentence(item.section, full, body_text, context, group))
+            out.append(EligibilitySentence(item.section, full, body_text, context, group))
     return out

@@ -21,9 +21,8 @@ from allnav.nesting import deeper_than, too_deep_message
 from allnav.problems import InputError, Problem
 from allnav.render.json_report import assessment_to_dict
 from allnav.web import openapi
-from allnav.web.cds_models import ProblemList
 from allnav.web.deps import state
-from allnav.web.http import BadRequest, problems_response, read_json
+from allnav.web.http import BadRequest, ProblemList, problems_response, read_json
 
 router = APIRouter(tags=["JSON API"])
 _PROBLEMS = openapi.schema_ref(ProblemList)

@@ -21,7 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 import allnav
 from allnav.pathway import load_pathway
 from allnav.problems import Problem
-from allnav.web import api, cds_hooks, openapi, pages
+from allnav.web import api, openapi
+from allnav.web.cds import hooks as cds_hooks
 from allnav.web.deps import AppState, Unauthorized
 from allnav.web.http import (
     BadRequest,
@@ -31,6 +32,7 @@ from allnav.web.http import (
     problems_response,
 )
 from allnav.web.jwt_auth import JwtVerifier
+from allnav.web.pages import routes as pages
 from allnav.web.pdf import PdfQueue
 from allnav.web.settings import Settings, check_serving
 

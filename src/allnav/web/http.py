@@ -204,3 +204,17 @@ class DemoHeaderMiddleware:
             await send(message)
 
         await self.app(scope, receive, marked if scope["type"] == "http" else send)
+
+
+class ProblemOut(BaseModel):
+    type: str
+    loc: list[str | int]
+    path: str
+    msg: str
+    severity: str = "error"
+
+
+class ProblemList(BaseModel):
+    """Every error response of the app: what is wrong and where."""
+
+    problems: list[ProblemOut]

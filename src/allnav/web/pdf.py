@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent / "pages" / "static"
 STYLESHEETS = ("site.css", "print.css")
 
 # WeasyPrint reports CSS it skips at WARNING; those lines name CSS, never content, but

@@ -25,7 +25,7 @@ from allnav.schema import Checker
 
 
 @dataclass(frozen=True, slots=True)
-class Section:
+class TopicSection:
     heading: str
     paragraphs: tuple[str, ...]
 
@@ -37,7 +37,7 @@ class Topic:
     summary: str
     last_reviewed: dt.date
     evidence: tuple[str, ...]
-    sections: tuple[Section, ...]
+    sections: tuple[TopicSection, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ def _topic(chk: Checker, node: object, loc: Loc, evidence: EvidenceRegistry) -> 
     m = chk.mapping(node, loc, ("id", "title", "summary", "last_reviewed", "evidence", "sections"))
     if m is None:
         return None
-    sections: list[Section] = []
+    sections: list[TopicSection] = []
     raw = m.get("sections")
     if not isinstance(raw, list) or not raw:
         chk.error((*loc, "sections"), "must be a non-empty list of sections")
@@ -102,7 +102,7 @@ def _topic(chk: Checker, node: object, loc: Loc, evidence: EvidenceRegistry) -> 
         sloc = (*loc, "sections", j)
         sm = chk.mapping(s, sloc, ("heading", "paragraphs"))
         if sm is not None:
-            sections.append(Section(chk.text(sm, "heading", sloc), _texts(chk, sm, "paragraphs", sloc)))
+            sections.append(TopicSection(chk.text(sm, "heading", sloc), _texts(chk, sm, "paragraphs", sloc)))
     reviewed = chk.date(m, "last_reviewed", loc)
     return Topic(chk.ident(m, "id", loc), chk.text(m, "title", loc), chk.text(m, "summary", loc),
                  reviewed or dt.date.min, _evidence(chk, m, loc, evidence), tuple(sections))

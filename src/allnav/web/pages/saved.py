@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from allnav.web.forms import Pairs, known_pairs, pairs_to_form
+from allnav.web.pages.forms import Pairs, known_pairs, pairs_to_form
 
 #: The saved-answers file: the form's own answers, nothing else, as name/value pairs.
 SAVED_FORMAT = "allnav-answers"

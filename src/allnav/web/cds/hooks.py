@@ -1,9 +1,9 @@
 """The CDS Hooks 2.0.1 service: discovery, the ``patient-view`` service, and feedback.
 
 Each call is authenticated first (the EHR's signed JWT, see :mod:`allnav.web.jwt_auth`),
-then its body is read and checked, the FHIR data gathered (:mod:`allnav.web.prefetch`),
+then its body is read and checked, the FHIR data gathered (:mod:`allnav.web.cds.prefetch`),
 the patient's facts derived, the pathway assessed and the cards built
-(:mod:`allnav.web.cards`). Logs carry the issuer, ``jti`` and counts, never the token,
+(:mod:`allnav.web.cds.cards`). Logs carry the issuer, ``jti`` and counts, never the token,
 the FHIR access token, or anything about the patient.
 """
 
@@ -20,18 +20,18 @@ from allnav.engine import assess
 from allnav.interop.fhir import facts_from_resources
 from allnav.problems import InputError, Problem
 from allnav.web import openapi
-from allnav.web.cards import assessment_cards
-from allnav.web.cds_models import CdsRequest, CdsResponse, Discovery, Feedback, ProblemList
-from allnav.web.deps import Unauthorized, endpoint_url, public_base, state
-from allnav.web.http import BadRequest, json_response, parse_model, problems_response, read_json
-from allnav.web.jwt_auth import AuthError, Caller
-from allnav.web.prefetch import (
+from allnav.web.cds.cards import assessment_cards
+from allnav.web.cds.models import CdsRequest, CdsResponse, Discovery, Feedback
+from allnav.web.cds.prefetch import (
     TEMPLATES,
     PreconditionFailed,
     WrongPatient,
     gather,
     mentions_all,
 )
+from allnav.web.deps import Unauthorized, endpoint_url, public_base, state
+from allnav.web.http import BadRequest, ProblemList, json_response, parse_model, problems_response, read_json
+from allnav.web.jwt_auth import AuthError, Caller
 
 log = logging.getLogger("allnav.web.cds")
 router = APIRouter(tags=["CDS Hooks"])

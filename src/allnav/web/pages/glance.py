@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from allnav.assessment import MissingFact
+from allnav.glossary import Glossary
 from allnav.odds import ShownOutcome
-from allnav.web.glossary import Glossary
-from allnav.web.topics import Topics
-from allnav.web.view import OptionView, Report, plain_question
+from allnav.topics import Topics
+from allnav.web.pages.view import OptionView, Report, plain_question
 
 #: The at-a-glance tiles, in this order: (category, short title).
 GLANCE_GROUPS: tuple[tuple[str, str], ...] = (

@@ -186,17 +186,3 @@ class FeedbackItem(_Open):
 
 class Feedback(_Open):
     feedback: list[FeedbackItem] = Field(min_length=1)
-
-
-class ProblemOut(BaseModel):
-    type: str
-    loc: list[str | int]
-    path: str
-    msg: str
-    severity: str = "error"
-
-
-class ProblemList(BaseModel):
-    """Every error response of the app: what is wrong and where."""
-
-    problems: list[ProblemOut]

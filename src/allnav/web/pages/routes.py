@@ -45,6 +45,7 @@ from allnav.care.report import (
 )
 from allnav.facts import FIELDS, Facts
 from allnav.facts_reader import parse_text, read_facts
+from allnav.glossary import Glossary, load_glossary
 from allnav.interop.fhir import read_fhir_input
 from allnav.odds import load_odds_config
 from allnav.pathway import CATEGORIES, Pathway
@@ -52,9 +53,11 @@ from allnav.problems import InputError, Problem
 from allnav.render import DISCLAIMER
 from allnav.render.json_report import assessment_to_dict, jsonable
 from allnav.render.odds_json import option_odds_to_dict
-from allnav.web import openapi, patient_words
+from allnav.topics import Topics, load_topics
+from allnav.web import openapi
 from allnav.web.deps import state
-from allnav.web.forms import (
+from allnav.web.pages import patient_words
+from allnav.web.pages.forms import (
     SECTIONS,
     FormResult,
     Pairs,
@@ -64,13 +67,11 @@ from allnav.web.forms import (
     pairs_to_form,
     read_form,
 )
-from allnav.web.glance import build_glance, short_title
-from allnav.web.glossary import Glossary, load_glossary
+from allnav.web.pages.glance import build_glance, short_title
+from allnav.web.pages.saved import read_saved, saved_file
+from allnav.web.pages.trials_view import DISTANCES, trials_section
+from allnav.web.pages.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report
 from allnav.web.pdf import PdfBusy
-from allnav.web.saved import read_saved, saved_file
-from allnav.web.topics import Topics, load_topics
-from allnav.web.trials_view import DISTANCES, trials_section
-from allnav.web.view import SHORT_STATUS, STATUS_WORDS, Report, Urgent, build_report
 
 log = logging.getLogger("allnav.web")
 
@@ -152,7 +153,7 @@ def _zip_situations(results: Sequence[Any], pathway: Pathway) -> list[tuple[Any,
 #: fever for triage (crit.any_fever), so the advice is the pathway's own for any fever.
 FEVER_NOW_C = 38.0
 
-ENV = Environment(loader=PackageLoader("allnav.web", "templates"),
+ENV = Environment(loader=PackageLoader("allnav.web.pages", "templates"),
                   autoescape=select_autoescape(default=True, default_for_string=True),
                   trim_blocks=True, lstrip_blocks=True)
 ENV.filters["svg"] = patient_words.svg

@@ -13,9 +13,9 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from allnav.facts import FIELDS
+from allnav.glossary import Glossary, load_glossary
 from allnav.render.icon_array import icon_array_svg
-from allnav.web.glossary import Glossary, load_glossary
-from allnav.web.view import plain_question
+from allnav.web.pages.view import plain_question
 
 
 def svg(array: Any) -> Markup:

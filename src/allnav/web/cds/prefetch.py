@@ -30,10 +30,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from allnav.interop.fhir_codes import load_codebook
-from allnav.web.cds_models import CdsRequest
+from allnav.web.cds.models import CdsRequest
 from allnav.web.settings import Settings
 
-log = logging.getLogger("allnav.web.prefetch")
+log = logging.getLogger("allnav.web.cds.prefetch")
 
 PATIENT = "{{context.patientId}}"
 #: The prefetch templates declared at discovery.

@@ -19,8 +19,8 @@ from allnav.facts import FIELDS, Facts
 from allnav.odds import OddsConfig, OptionOdds, odds_for_patient
 from allnav.pathway import Option, Pathway
 from allnav.problems import Problem
-from allnav.web.forms import FORM_FIELDS
-from allnav.web.topics import Topics
+from allnav.topics import Topics
+from allnav.web.pages.forms import FORM_FIELDS
 
 #: The patient view's groups, in this order; comfort and symptom relief is always shown, and
 #: never last (it must not be the part people reach only after every treatment).

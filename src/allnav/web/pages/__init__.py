@@ -1,0 +1,1 @@
+"""The patient and family pages: the form, results, topics, glossary, summary and PDF."""
