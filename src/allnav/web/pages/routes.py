@@ -98,7 +98,7 @@ MAX_FACTS_TEXT = 2_000_000
 def _examples_dir() -> Path | None:
     """The example patients: packaged with the wheel, else the source checkout's folder."""
     here = Path(__file__).resolve()
-    for candidate in (here.parent / "examples", here.parents[3] / "examples" / "patients"):
+    for candidate in (here.parent / "examples", here.parents[4] / "examples" / "patients"):
         if candidate.is_dir():
             return candidate
     return None

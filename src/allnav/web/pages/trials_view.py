@@ -29,7 +29,7 @@ from allnav.trials.match import DISCLAIMER, MatchResult, TrialMatch, match_trial
 from allnav.trials.model import Study
 from allnav.trials.store import TrialStore, default_store_path
 
-SAMPLE = Path(__file__).resolve().parent.parent / "trials" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "trials" / "sample"
 #: Distances a person can pick (km); "any" is no limit.
 DISTANCES = (50, 100, 250, 500, 1000, 2500)
 #: How many studies the section lists (the CLI and JSON give all of them).
