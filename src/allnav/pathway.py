@@ -96,7 +96,7 @@ class NamedCriterion:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fact_names", self.test.facts_used())
-        object.__setattr__(self, "missing", C.Emitter().missing_function(self.test))
+        object.__setattr__(self, "missing", C.Emitter(f"{self.id} missing").missing_function(self.test))
 
 
 @dataclass(frozen=True, slots=True)
@@ -620,7 +620,7 @@ def compile_criteria(order: Iterable[NamedCriterion]) -> Callable[[Facts], dict[
 
     ``order`` must list each criterion after those it refers to (the builder's order).
     """
-    code = C.Emitter()
+    code = C.Emitter("all named criteria")
     for named in order:
         code.named_vars[named.id] = named.test.emit(code)
     return code.function(code.named_vars)
