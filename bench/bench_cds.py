@@ -460,7 +460,7 @@ def card_requests(ehr: Ehr, port: int, n: int, body: bytes) -> list[tuple[bytes,
                 f"Authorization: Bearer {ehr.token(aud)}\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n").encode()
         out.append((head, body))
-    return out
+    return out  # type: ignore[return-value]
 
 
 def health_requests(port: int, n: int) -> list[tuple[bytes, ...]]:
@@ -580,7 +580,7 @@ def main() -> int:
     try:
         import uvloop
     except ImportError:
-        uvloop = None
+        uvloop = None  # type: ignore[assignment]
     ehr = Ehr()
     prefetch = full_prefetch(188)
     resources = sum(len(v["entry"]) if v.get("resourceType") == "Bundle" else 1

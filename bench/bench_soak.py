@@ -43,11 +43,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_cds import HOST, free_port, process_tree, start_server  # noqa: E402
 from tests.conftest import example_facts  # noqa: E402
 from tests.ehr_harness import SERVICE_PATH, Ehr, full_prefetch, hook_request  # noqa: E402
 
 from allnav.web.pages.forms import facts_to_pairs  # noqa: E402
+from bench_cds import HOST, free_port, process_tree, start_server  # noqa: E402
 
 FORM = "application/x-www-form-urlencoded"
 EXAMPLE = "first-relapse-cd19-positive"

@@ -176,7 +176,7 @@ def main() -> None:
             houston = resolve_place("Houston, TX", ts.sites_named(place_names("Houston, TX")))
             box = houston.bounding_box(500.0)
             scenarios = [(f"{n}, near Houston", f, houston, 500.0, box) for n, f in PATIENTS.items()]
-            scenarios += [(f"{n}, anywhere", f, None, None, None) for n, f in PATIENTS.items()]
+            scenarios += [(f"{n}, anywhere", f, None, None, None) for n, f in PATIENTS.items()]  # type: ignore[misc]
             Box = tuple[float, float, float, float] | None
             for name, facts, place, km, bb in scenarios:
                 def match(facts: Facts = facts, place: Place | None = place,

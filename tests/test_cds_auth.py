@@ -116,7 +116,7 @@ def test_bad_tokens_get_a_bare_401(app: FastAPI, ehr: Ehr, case: str,
                                 f'"iat": {now}, "jti": "j-inf"}}'),
         "nbf-in-future": ehr.token(ENDPOINT, nbf=now + 120),
         "aud-list-of-others": ehr.token(["https://elsewhere.test/x", DISCOVERY]),
-        "aud-list-with-non-text": ehr.token([ENDPOINT, 7]),
+        "aud-list-with-non-text": ehr.token([ENDPOINT, 7]),  # type: ignore[list-item]
         "no-aud": _signed(ehr, json.dumps({k: v for k, v in ehr.claims(ENDPOINT).items()
                                            if k != "aud"})),
         "no-iss": ehr.token(ENDPOINT, iss=None),

@@ -46,7 +46,7 @@ def test_each_worker_gets_its_own_cpu_and_a_dead_workers_cpu_is_reused(tmp_path:
     workers = [start(tmp_path) for _ in cpus]
     try:
         pinned = [answer(w) for w in workers]
-        assert sorted(cpu for cpu, _ in pinned) == cpus  # every CPU once, none twice
+        assert sorted(cpu for cpu, _ in pinned) == cpus  # type: ignore[type-var]  # every CPU once, none twice
         assert all(affinity == [cpu] for cpu, affinity in pinned)
         extra = start(tmp_path)
         cpu, affinity = answer(extra)

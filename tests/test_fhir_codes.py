@@ -20,7 +20,7 @@ DATA = Path(__file__).parent / "data" / "fhir"
 
 @pytest.fixture(scope="module")
 def raw() -> dict[str, Any]:
-    return yaml.safe_load(default_codes_path().read_text(encoding="utf-8"))
+    return yaml.safe_load(default_codes_path().read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def test_shipped_code_list_loads() -> None:

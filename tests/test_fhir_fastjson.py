@@ -54,7 +54,7 @@ EDGE_CASES = [
 
 def test_edge_cases() -> None:
     for data in EDGE_CASES:
-        same(data)
+        same(data)  # type: ignore[arg-type]
 
 
 def test_integers_at_the_64_bit_limits_stay_exact() -> None:

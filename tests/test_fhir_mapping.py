@@ -19,7 +19,7 @@ AS_OF = dt.date(2026, 11, 29)
 
 
 def load(name: str) -> dict[str, Any]:
-    return json.loads((DATA / name).read_text(encoding="utf-8"))
+    return json.loads((DATA / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def read(name: str, as_of: dt.date = AS_OF) -> tuple[Facts, tuple[Problem, ...]]:
@@ -184,7 +184,7 @@ def test_prefetch_values_with_null_outcome_and_paging() -> None:
     prefetch = load("prefetch-200.bundle.json")
     prefetch["link"] = [{"relation": "next", "url": "http://fhir.example.org/Observation?page=2"}]
     outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "timeout"}]}
-    facts, problems = facts_from_resources([prefetch, None, outcome], AS_OF)
+    facts, problems = facts_from_resources([prefetch, None, outcome], AS_OF)  # type: ignore[list-item]
     assert facts.cd19 == "positive"
     assert facts.prior_treatments == ("blinatumomab", "inotuzumab-ozogamicin")
     assert {"fhir_paged", "fhir_server_outcome"} <= set(types(problems))

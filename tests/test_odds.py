@@ -241,7 +241,7 @@ def synthetic(events: int, total: int, comparator: tuple[int, int] | None = None
 
 def test_below_one_in_a_hundred_uses_a_thousand_icons() -> None:
     item, out = synthetic(2, 500, comparator=(1, 500))
-    n = outcome_numbers(item, out)  # type: ignore[arg-type]
+    n = outcome_numbers(item, out)
     texts, (x, y, scale) = proportion_words(n, "the drug", "had it", "placebo", where="In SYN")
     assert scale == 1000 and (x, y) == (4, 2)
     assert texts[0] == "In SYN, fewer than 1 in 100 (about 4 in 1,000) people given the drug had it."
@@ -253,7 +253,7 @@ def test_below_one_in_a_hundred_uses_a_thousand_icons() -> None:
 
 def test_none_in_the_control_arm_is_said_as_none() -> None:
     item, out = synthetic(5, 164, comparator=(0, 143))
-    n = outcome_numbers(item, out)  # type: ignore[arg-type]
+    n = outcome_numbers(item, out)
     texts, _ = proportion_words(n, "the drug", "had it", "placebo")
     assert texts[1] == "In the same trial, none of the 143 people given placebo had it."
 

@@ -60,8 +60,8 @@ def test_counts_get_an_exact_interval_and_keep_the_published_one_beside_it() -> 
     item = registry()["ev.ino-vate-2016"]
     n = outcome_numbers(item, item.outcome("cr-cri"))
     assert n.result.interval is not None and n.result.interval.method == "clopper-pearson"
-    assert round(n.result.interval.low * 100, 1) == 72.1
-    assert round(n.result.interval.high * 100, 1) == 87.7
+    assert round(n.result.interval.low * 100, 1) == 72.1  # type: ignore[operator]
+    assert round(n.result.interval.high * 100, 1) == 87.7  # type: ignore[operator]
     assert n.result.published_ci95 == (0.721, 0.877)
     assert n.comparator is not None and n.comparator.events == 32
 

@@ -42,7 +42,7 @@ def value_of(spec: FieldSpec) -> st.SearchStrategy[Any]:
         # Thresholds sit on round numbers; make them likely.
         edges = st.sampled_from([500, 499, 999, 1000, 38.0, 38.2, 38.3, 7.0, 6.9, 10000, 10001,
                                  17, 18, 25, 26, 55, 60, 12, 24])
-        edges = edges.filter(lambda v: spec.minimum <= v <= spec.maximum)  # type: ignore[operator]
+        edges = edges.filter(lambda v: spec.minimum <= v <= spec.maximum)  # type: ignore[arg-type]
         return st.one_of(edges, st.floats(spec.minimum, spec.maximum, allow_nan=False))
     return st.just(None)
 
@@ -100,7 +100,7 @@ def test_an_unknown_fact_alone_never_makes_an_option_not_suitable(facts: Facts, 
         forgotten = dataclasses.replace(
             facts, symptoms=dataclasses.replace(facts.symptoms, **{name[9:]: None}))
     else:
-        forgotten = dataclasses.replace(facts, **{name: None})
+        forgotten = dataclasses.replace(facts, **{name: None})  # type: ignore[arg-type]
     known = {o.id: o.status for o in assess(PATHWAY, facts, AS_OF).options}
     for o in assess(PATHWAY, forgotten, AS_OF).options:
         if o.status == "not-suitable":

@@ -32,7 +32,7 @@ PUBLISHED = [
 def published_precision_matches(computed: float, published: float) -> bool:
     """Whether a computed bound (fraction) rounds to the published percent at its precision."""
     places = decimals(published)
-    return abs(computed * 100 - published) <= 0.5 * 10 ** -places + 1e-9
+    return abs(computed * 100 - published) <= 0.5 * 10 ** -places + 1e-9  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize(("events", "total", "low", "high"), PUBLISHED)

@@ -156,7 +156,7 @@ def test_other_conditions_are_not_all(condition: str) -> None:
 
 
 def test_study_records_accepts_one_record_a_list_or_an_api_page() -> None:
-    one = {"protocolSection": {}}
+    one = {"protocolSection": {}}  # type: ignore[var-annotated]
     assert study_records(one) == [one]
     assert study_records([one, one]) == [one, one]
     assert study_records({"studies": [one], "nextPageToken": "x"}) == [one]

@@ -90,7 +90,7 @@ def test_forgetting_a_fact_never_rules_a_study_out() -> None:
             for f in fields(Facts):
                 if getattr(facts, f.name) is None or f.name == "as_of":
                     continue
-                less = replace(facts, **{f.name: None})
+                less = replace(facts, **{f.name: None})  # type: ignore[arg-type]
                 assert match_study(study, less).fit != "not-eligible", (s.nct_id, f.name)
 
 

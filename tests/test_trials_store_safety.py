@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,10 +43,10 @@ def _ndjson(path: Path, numbers: range) -> Path:
     return path
 
 
-def _cli(*args: str, preexec: object = None) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, preexec: Callable[[], object] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "allnav", "trials", *args], capture_output=True,
                           text=True, check=False, timeout=300,
-                          preexec_fn=preexec)  # type: ignore[arg-type]
+                          preexec_fn=preexec)
 
 
 def test_two_imports_at_the_same_time_keep_both_sets(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def test_the_summary_pdf_says_what_the_care_team_needs(app: FastAPI) -> None:
                    "How many months did the first remission last? 14"):
         assert answer in text, answer
     root = reader.trailer["/Root"]
-    assert "/StructTreeRoot" in root and root["/Lang"] == "en"  # tagged, with its language
+    assert "/StructTreeRoot" in root and root["/Lang"] == "en"  # type: ignore[index, operator]  # tagged, with its language
 
 
 @pytest.mark.parametrize("name", ["febrile-neutropenia", "unknown-markers"])

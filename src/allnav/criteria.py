@@ -11,6 +11,8 @@ stays unknown.
 
 from __future__ import annotations
 
+import hashlib
+import linecache
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +55,9 @@ class Emitter:
     ``repr`` of validated values reach the generated source.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "pathway criteria") -> None:
+        #: Names the generated source in tracebacks (e.g. a criterion id).
+        self.name = name
         self.lines: list[str] = []
         self.fact_vars: dict[str, str] = {}
         self.named_vars: dict[str, str] = {}
@@ -88,11 +92,24 @@ class Emitter:
         body = "\n".join(self.lines) or "    pass"
         source = f"def evaluate(facts):\n{body}\n    return {returns}\n"
         namespace: dict[str, object] = {}
+        filename = _register_source(self.name, source)
         # Generated from validated knowledge only; see the class docstring.
-        exec(compile(source, "<allnav pathway criteria>", "exec"), namespace)
+        exec(compile(source, filename, "exec"), namespace)
         fn = namespace["evaluate"]
         assert callable(fn)
         return fn
+
+
+def _register_source(name: str, source: str) -> str:
+    """Put generated source in :mod:`linecache` (as attrs does) so a traceback shows its lines.
+
+    The filename carries a digest of the source: reloading the same pathway reuses the entry
+    instead of growing the cache, and two different sources never share a name.
+    """
+    digest = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()[:10]
+    filename = f"<allnav criterion {name} {digest}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    return filename
 
 
 class Criterion:

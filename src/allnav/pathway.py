@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -96,7 +96,7 @@ class NamedCriterion:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fact_names", self.test.facts_used())
-        object.__setattr__(self, "missing", C.Emitter().missing_function(self.test))
+        object.__setattr__(self, "missing", C.Emitter(f"{self.id} missing").missing_function(self.test))
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,6 +427,32 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
         return None
     if root.get("schema_version") != 1:
         chk.error(("schema_version",), "must be 1")
+    raw = _raw_criteria(chk, root)
+    builder = _Builder(chk, raw)
+    for cid, (_, loc) in raw.items():
+        builder.named(cid, loc)
+    options, seen = _options(chk, root, builder, evidence)
+    situations = _situations(chk, root, builder, evidence, seen, options)
+    _warn_unused(chk, raw, builder, options, situations)
+    source = chk.text(root, "source", ())
+    if source and source not in evidence:
+        chk.error(("source",), f"unknown evidence id '{source}'")
+    reviewed = chk.date(root, "last_reviewed", ())
+    interval = chk.number(root, "review_interval_days", (), integer=True)
+    if chk.errors or reviewed is None:
+        return None
+    return Pathway(
+        evaluate_criteria=compile_criteria(builder.built.values()),
+        id=chk.text(root, "id", ()), title=chk.text(root, "title", ()),
+        version=str(root.get("version")), last_reviewed=reviewed,
+        review_interval_days=int(interval or 365), reviewed_by=chk.text(root, "reviewed_by", ()),
+        criteria=MappingProxyType(dict(builder.built)), situations=tuple(situations),
+        options=tuple(options), evidence=evidence, source=source,
+    )
+
+
+def _raw_criteria(chk: Checker, root: Mapping[str, Any]) -> dict[str, tuple[Any, Loc]]:
+    """The ``criteria`` list by id, checked for shape and duplicates (built later, by reference)."""
     raw: dict[str, tuple[Any, Loc]] = {}
     crit_list = root.get("criteria") or []
     if not isinstance(crit_list, list):
@@ -443,15 +469,17 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
         if cid in raw:
             chk.error((*loc, "id"), f"duplicate criterion id '{cid}'")
         raw[cid] = (m, loc)
-    builder = _Builder(chk, raw)
-    for cid, (_, loc) in raw.items():
-        builder.named(cid, loc)
+    return raw
 
+
+def _options(chk: Checker, root: Mapping[str, Any], builder: _Builder, evidence: EvidenceRegistry,
+             ) -> tuple[list[Option], set[str]]:
+    """The options in vocabulary order, with their guideline ranks, and the ids seen."""
     options: list[Option] = []
     opt_list = root.get("options") or []
     seen: set[str] = set()
     for i, node in enumerate(opt_list if isinstance(opt_list, list) else []):
-        loc = ("options", i)
+        loc: Loc = ("options", i)
         m = chk.mapping(node, loc, ("id", "kind", "title", "plain_title", "category", "summary",
                                     "requires", "evidence"),
                         ("urgent_when", "urgent_text", "notes", "involves"))
@@ -466,59 +494,7 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
         if oid in seen:
             chk.error((*loc, "id"), f"duplicate option id '{oid}'")
         seen.add(oid)
-        requires: list[Requirement] = []
-        reqs = m.get("requires")
-        if not isinstance(reqs, list):
-            chk.error((*loc, "requires"), "must be a list (empty when always suitable)")
-            reqs = []
-        for j, r in enumerate(reqs):
-            rloc = (*loc, "requires", j)
-            rm = chk.mapping(r, rloc, ("criterion", "met", "not_met", "unknown"),
-                             ("ask_if_unknown", "not_met_means"))
-            if rm is None:
-                continue
-            crit = builder.named(str(rm.get("criterion")), (*rloc, "criterion"))
-            ask = rm.get("ask_if_unknown", True)
-            if not isinstance(ask, bool):
-                chk.error((*rloc, "ask_if_unknown"), "must be true or false")
-                ask = True
-            means = rm.get("not_met_means", "not-suitable")
-            if means not in NOT_MET_MEANS:
-                chk.error((*rloc, "not_met_means"), f"must be one of {', '.join(NOT_MET_MEANS)}")
-                means = "not-suitable"
-            if crit is not None:
-                requires.append(Requirement(
-                    crit, chk.text(rm, "met", rloc), chk.text(rm, "not_met", rloc),
-                    chk.text(rm, "unknown", rloc), ask, str(means)))
-        notes: list[Note] = []
-        for j, n in enumerate(m.get("notes") or []):
-            nloc = (*loc, "notes", j)
-            nm = chk.mapping(n, nloc, ("when", "text"), ("outcome",))
-            if nm is None:
-                continue
-            crit = builder.named(str(nm.get("when")), (*nloc, "when"))
-            # YAML 1.1 reads a bare `on:` key as true, hence the name "outcome".
-            on_word = nm.get("outcome", "true")
-            on_map: dict[object, C.Tri] = {"true": True, True: True, "false": False,
-                                           False: False, "unknown": None}
-            if on_word not in on_map:
-                chk.error((*nloc, "outcome"), "must be true, false or unknown")
-            if crit is not None:
-                notes.append(Note(crit, on_map.get(on_word, True), chk.text(nm, "text", nloc)))
-        urgent = None
-        if m.get("urgent_when") is not None:
-            urgent = builder.named(str(m["urgent_when"]), (*loc, "urgent_when"))
-            if not m.get("urgent_text"):
-                chk.error((*loc, "urgent_text"), "an urgent option must say what to do now")
-        category = chk.choice(m, "category", loc, CATEGORIES)
-        options.append(Option(
-            id=oid, title=chk.text(m, "title", loc), plain_title=chk.text(m, "plain_title", loc),
-            category=category, summary=chk.text(m, "summary", loc),
-            requires=tuple(requires),
-            evidence=_evidence_ids(chk, m, loc, evidence, required=True),
-            urgent_when=urgent, urgent_text=m.get("urgent_text"), notes=tuple(notes),
-            involves=m.get("involves"),
-        ))
+        options.append(_option(chk, m, loc, oid, builder, evidence))
     for oid in OPTION_IDS:
         if oid not in seen:
             chk.error(("options",), f"option '{oid}' of the vocabulary is missing")
@@ -527,11 +503,85 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
                for o in options]
     # The vocabulary order is the output order, whatever the file order.
     options.sort(key=lambda o: OPTION_IDS.index(o.id) if o.id in OPTION_IDS else 999)
+    return options, seen
 
+
+def _option(chk: Checker, m: Mapping[str, Any], loc: Loc, oid: str, builder: _Builder,
+            evidence: EvidenceRegistry) -> Option:
+    # Requirements, notes, then urgency: the order criteria are first built in (and so listed).
+    requires = _requirements(chk, m, loc, builder)
+    notes = _notes(chk, m, loc, builder)
+    urgent = None
+    if m.get("urgent_when") is not None:
+        urgent = builder.named(str(m["urgent_when"]), (*loc, "urgent_when"))
+        if not m.get("urgent_text"):
+            chk.error((*loc, "urgent_text"), "an urgent option must say what to do now")
+    category = chk.choice(m, "category", loc, CATEGORIES)
+    return Option(
+        id=oid, title=chk.text(m, "title", loc), plain_title=chk.text(m, "plain_title", loc),
+        category=category, summary=chk.text(m, "summary", loc),
+        requires=tuple(requires),
+        evidence=_evidence_ids(chk, m, loc, evidence, required=True),
+        urgent_when=urgent, urgent_text=m.get("urgent_text"), notes=tuple(notes),
+        involves=m.get("involves"),
+    )
+
+
+def _requirements(chk: Checker, m: Mapping[str, Any], loc: Loc, builder: _Builder,
+                  ) -> list[Requirement]:
+    requires: list[Requirement] = []
+    reqs = m.get("requires")
+    if not isinstance(reqs, list):
+        chk.error((*loc, "requires"), "must be a list (empty when always suitable)")
+        reqs = []
+    for j, r in enumerate(reqs):
+        rloc = (*loc, "requires", j)
+        rm = chk.mapping(r, rloc, ("criterion", "met", "not_met", "unknown"),
+                         ("ask_if_unknown", "not_met_means"))
+        if rm is None:
+            continue
+        crit = builder.named(str(rm.get("criterion")), (*rloc, "criterion"))
+        ask = rm.get("ask_if_unknown", True)
+        if not isinstance(ask, bool):
+            chk.error((*rloc, "ask_if_unknown"), "must be true or false")
+            ask = True
+        means = rm.get("not_met_means", "not-suitable")
+        if means not in NOT_MET_MEANS:
+            chk.error((*rloc, "not_met_means"), f"must be one of {', '.join(NOT_MET_MEANS)}")
+            means = "not-suitable"
+        if crit is not None:
+            requires.append(Requirement(
+                crit, chk.text(rm, "met", rloc), chk.text(rm, "not_met", rloc),
+                chk.text(rm, "unknown", rloc), ask, str(means)))
+    return requires
+
+
+def _notes(chk: Checker, m: Mapping[str, Any], loc: Loc, builder: _Builder) -> list[Note]:
+    notes: list[Note] = []
+    for j, n in enumerate(m.get("notes") or []):
+        nloc = (*loc, "notes", j)
+        nm = chk.mapping(n, nloc, ("when", "text"), ("outcome",))
+        if nm is None:
+            continue
+        crit = builder.named(str(nm.get("when")), (*nloc, "when"))
+        # YAML 1.1 reads a bare `on:` key as true, hence the name "outcome".
+        on_word = nm.get("outcome", "true")
+        on_map: dict[object, C.Tri] = {"true": True, True: True, "false": False,
+                                       False: False, "unknown": None}
+        if on_word not in on_map:
+            chk.error((*nloc, "outcome"), "must be true, false or unknown")
+        if crit is not None:
+            notes.append(Note(crit, on_map.get(on_word, True), chk.text(nm, "text", nloc)))
+    return notes
+
+
+def _situations(chk: Checker, root: Mapping[str, Any], builder: _Builder, evidence: EvidenceRegistry,
+                seen: set[str], options: list[Option]) -> list[Situation]:
+    """The situations; warns about an option no situation reaches."""
     situations: list[Situation] = []
     in_situation: set[str] = set()
     for i, node in enumerate(root.get("situations") or []):
-        loc = ("situations", i)
+        loc: Loc = ("situations", i)
         m = chk.mapping(node, loc, ("id", "kind", "title", "options", "evidence", "explanation"),
                         ("when", "source_text"))
         if m is None:
@@ -556,6 +606,11 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
     for o in options:
         if o.id and o.id not in in_situation:
             chk.warn(("options",), f"option '{o.id}' is not reachable from any situation")
+    return situations
+
+
+def _warn_unused(chk: Checker, raw: Mapping[str, tuple[Any, Loc]], builder: _Builder,
+                 options: Sequence[Option], situations: Sequence[Situation]) -> None:
     used = {n.criterion.id for o in options for n in o.notes} | {
         r.criterion.id for o in options for r in o.requires} | {
         o.urgent_when.id for o in options if o.urgent_when} | {
@@ -564,22 +619,6 @@ def parse_pathway(data: object, evidence: EvidenceRegistry, chk: Checker) -> Pat
     for cid, (_, loc) in raw.items():
         if cid not in used and not _referenced(cid, builder.built.values()):
             chk.warn(loc, f"criterion '{cid}' is never used")
-
-    source = chk.text(root, "source", ())
-    if source and source not in evidence:
-        chk.error(("source",), f"unknown evidence id '{source}'")
-    reviewed = chk.date(root, "last_reviewed", ())
-    interval = chk.number(root, "review_interval_days", (), integer=True)
-    if chk.errors or reviewed is None:
-        return None
-    return Pathway(
-        evaluate_criteria=compile_criteria(builder.built.values()),
-        id=chk.text(root, "id", ()), title=chk.text(root, "title", ()),
-        version=str(root.get("version")), last_reviewed=reviewed,
-        review_interval_days=int(interval or 365), reviewed_by=chk.text(root, "reviewed_by", ()),
-        criteria=MappingProxyType(dict(builder.built)), situations=tuple(situations),
-        options=tuple(options), evidence=evidence, source=source,
-    )
 
 
 def _guideline_order(chk: Checker, node: object, builder: _Builder, evidence: EvidenceRegistry,
@@ -620,7 +659,7 @@ def compile_criteria(order: Iterable[NamedCriterion]) -> Callable[[Facts], dict[
 
     ``order`` must list each criterion after those it refers to (the builder's order).
     """
-    code = C.Emitter()
+    code = C.Emitter("all named criteria")
     for named in order:
         code.named_vars[named.id] = named.test.emit(code)
     return code.function(code.named_vars)

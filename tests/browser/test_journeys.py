@@ -41,7 +41,7 @@ def font_px(page: Page, selector: str) -> float:
 
 @pytest.mark.parametrize("name", [ex.name for ex in examples()])
 def test_every_example_fits_twelve_phone_screens_with_the_glance_first(page: Page, name: str) -> None:
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     page.goto(f"/examples/{name}")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height <= MAX_SCREENS * PHONE["height"], f"{name}: {height / PHONE['height']:.1f} screens"
@@ -57,7 +57,7 @@ def test_every_example_fits_twelve_phone_screens_with_the_glance_first(page: Pag
 
 
 def test_a_patient_on_a_phone_who_knows_little(page: Page, server_logs: Captured) -> None:
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     page.goto("/start")
     page.get_by_label("It went away, then came back").check()
     page.get_by_label("What is your temperature now?").fill("36.6")
@@ -106,7 +106,7 @@ def test_save_my_answers_then_resume_them(page: Page) -> None:
     # A file that is not ours is refused with a clear message.
     page.goto("/start")
     page.get_by_label(re.compile("If you saved your answers before")).set_input_files(
-        files=[{"name": "x.json", "mimeType": "application/json", "buffer": b'{"a": 1}'}])
+        files=[{"name": "x.json", "mimeType": "application/json", "buffer": b'{"a": 1}'}])  # type: ignore[arg-type]
     expect(page.locator("#resume-status")).to_contain_text("could not be read")
 
 
@@ -152,7 +152,7 @@ def test_a_hematologist_uses_the_structured_form(page: Page) -> None:
 
 
 def test_a_nurse_with_a_feverish_patient_sees_the_banner_before_anything(page: Page) -> None:
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     page.goto("/examples/febrile-neutropenia")
     assert top(page, "aside.urgent") < 5
     expect(page.locator("aside.urgent")).to_contain_text("emergency department")
@@ -162,7 +162,7 @@ def test_a_nurse_with_a_feverish_patient_sees_the_banner_before_anything(page: P
 
 
 def test_someone_looking_for_trials(page: Page) -> None:
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     page.goto("/examples/young-adult-second-relapse")
     tile = page.locator(".tile-clinical-trial")
     expect(tile).to_be_in_viewport()
@@ -187,7 +187,7 @@ def test_axe_on_the_new_page_states(page: Page) -> None:
     for path in ("/glossary", "/about", "/results", "/summary"):
         page.goto(path)
         check(path)
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size(PHONE)  # type: ignore[arg-type]
     page.goto("/examples/unknown-markers")
     check("results on a phone")
     for summary in page.locator("details > summary").all():
@@ -197,7 +197,7 @@ def test_axe_on_the_new_page_states(page: Page) -> None:
     check("clinician start with the structured form")
     page.goto("/start")
     page.get_by_label(re.compile("If you saved your answers before")).set_input_files(
-        files=[{"name": "x.json", "mimeType": "application/json", "buffer": b"not json"}])
+        files=[{"name": "x.json", "mimeType": "application/json", "buffer": b"not json"}])  # type: ignore[arg-type]
     expect(page.locator("#resume-status")).to_contain_text("could not be read")
     check("resume with a bad file")
     page.goto("/")

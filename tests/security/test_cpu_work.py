@@ -84,7 +84,7 @@ def test_a_pdf_not_started_in_time_is_withdrawn_with_503() -> None:
         out = list(await asyncio.gather(*(queue.render(html) for _ in range(6)),
                                         return_exceptions=True))
         await asyncio.sleep(0.2)  # the withdrawn jobs' callbacks free their places
-        return out
+        return out  # type: ignore[return-value]
 
     hurried = PdfQueue(workers=1, waiting=10, start_within=0.0)
     outcomes = asyncio.run(six(hurried))

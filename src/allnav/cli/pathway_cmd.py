@@ -1,8 +1,9 @@
-"""``allnav pathway lint`` and ``allnav pathway show``."""
+"""``allnav pathway lint``, ``allnav pathway show`` and ``allnav pathway explain``."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -12,8 +13,9 @@ from rich.text import Text
 from rich.tree import Tree
 
 from allnav.cli._app import pathway_app
-from allnav.cli.inputs import parse_date
+from allnav.cli.inputs import parse_date, read_patient
 from allnav.criteria import Criterion, Ref
+from allnav.criteria_trace import explain_criterion
 from allnav.pathway import check_knowledge as check
 from allnav.pathway import default_pathway_path, load_pathway
 from allnav.problems import format_loc
@@ -108,3 +110,26 @@ def show_command(
             node = ct.add(Text.assemble((c.id, "cyan"), f"  {c.title}"))
             _criterion_tree(node, c.test)
         console.print(ct)
+
+
+@pathway_app.command("explain")
+def explain_command(
+    criterion: str = typer.Argument(..., help="A named criterion id, e.g. crit.febrile_neutropenia."),
+    patient: str = typer.Argument(..., help="Facts file (JSON or YAML), or - for standard input."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Evaluate as of this date (YYYY-MM-DD)."),
+) -> None:
+    """Every part of one criterion with its outcome for this patient: an unknown names its part."""
+    facts, _warnings, when = read_patient(patient, as_of)
+    # As the engine does: "days since" criteria count to the assessment date.
+    facts = replace(facts, as_of=when)
+    pathway = load_pathway()
+    if criterion not in pathway.criteria:
+        typer.echo(f"error: no criterion {criterion!r} in the pathway (see allnav pathway show "
+                   "--criteria)", err=True)
+        raise typer.Exit(2)
+    trace = explain_criterion(pathway, criterion, facts)
+    for line in trace.lines():
+        typer.echo(line)
+    unknown = trace.unknown_parts()
+    if trace.outcome is None and unknown:
+        typer.echo("unknown because: " + "; ".join(s.text() for s in unknown))

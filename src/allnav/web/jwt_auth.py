@@ -309,19 +309,23 @@ class JwtVerifier:
         eighth of the verification (PyJWT checks base64 text one character at a time).
         """
         header, unverified, signing_input, signature = _split(token)
-        alg = header.get("alg")
-        if alg not in ALGORITHMS:
-            raise AuthError("algorithm not allowed")
-        if "crit" in header or "b64" in header:
-            # RFC 7515 4.1.11: extensions marked critical must be understood; none are here
-            # (nor RFC 7797's unencoded payload), so such a token is refused.
-            raise AuthError("critical header extension not supported")
-        typ = header.get("typ")
-        if typ is not None and str(typ).upper() != "JWT":
-            raise AuthError("typ is not JWT")
-        kid = header.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise AuthError("no kid")
+        # The checks run in this order (cheapest and header first); each step is one method.
+        alg, kid = _check_header(header)
+        issuer, jku = self._issuer(header, unverified)
+        # The claims are checked before the key is looked up: a token that would be refused
+        # anyway never makes the server fetch a jku (issue 17). Until the signature is
+        # checked below they are only what the caller says; nothing is trusted before it.
+        now = time.time()
+        exp, jti, tenant = self._check_claims(unverified, audience, issuer, now)
+        key = await self._key(issuer, kid, jku)
+        _check_signature(key, alg, signing_input, signature)
+        leeway = self.settings.jwt_leeway_seconds
+        if not self.jti_cache.add(f"{unverified['iss']}\x00{jti}", float(exp) + leeway, now):
+            raise AuthError("replayed jti (or the replay cache is full)")
+        return Caller(iss=issuer.iss, jti=jti, tenant=tenant if isinstance(tenant, str) else None)
+
+    def _issuer(self, header: dict[str, Any], unverified: dict[str, Any]) -> tuple[Issuer, str | None]:
+        """The allowed issuer of the token and its allowed ``jku``, if any."""
         iss = unverified.get("iss")
         issuer = self.settings.issuers.get(iss) if isinstance(iss, str) else None
         if issuer is None:
@@ -329,14 +333,14 @@ class JwtVerifier:
         jku = header.get("jku")
         if jku is not None and jku not in issuer.jku:
             raise AuthError("jku not allowed for this issuer")
-        # The claims are checked before the key is looked up: a token that would be refused
-        # anyway never makes the server fetch a jku (issue 17). Until the signature is
-        # checked below they are only what the caller says; nothing is trusted before it.
-        claims = unverified
+        return issuer, jku
+
+    def _check_claims(self, claims: dict[str, Any], audience: str, issuer: Issuer,
+                      now: float) -> tuple[float, str, object]:
+        """``exp``, ``jti`` and ``tenant`` of claims that pass every time, audience and tenant rule."""
         for name in _REQUIRED_CLAIMS:
             if name not in claims:
                 raise AuthError(f"no {name}")
-        now = time.time()
         leeway = self.settings.jwt_leeway_seconds
         exp, iat, jti = claims["exp"], claims["iat"], claims["jti"]
         if not _is_number(exp) or not _is_number(iat):
@@ -359,21 +363,40 @@ class JwtVerifier:
             raise AuthError("tenant not allowed")
         if not isinstance(jti, str) or not jti:
             raise AuthError("no jti")
-        key = await self._key(issuer, kid, jku)
-        jwk_alg = key.data.get("alg")
-        if (jwk_alg is not None and jwk_alg != alg) or key.data.get("kty") != _KTY[alg]:
-            raise AuthError("key does not match alg")
-        if alg == "ES384" and key.data.get("crv") != "P-384":
-            raise AuthError("ES384 needs a P-384 key")
-        try:
-            valid = _VERIFIERS[alg].verify(signing_input, key.jwk.key, signature)
-        except (ValueError, TypeError):
-            valid = False
-        if not valid:
-            raise AuthError("bad signature")
-        if not self.jti_cache.add(f"{iss}\x00{jti}", float(exp) + leeway, now):
-            raise AuthError("replayed jti (or the replay cache is full)")
-        return Caller(iss=issuer.iss, jti=jti, tenant=tenant if isinstance(tenant, str) else None)
+        return exp, jti, tenant
+
+
+def _check_header(header: dict[str, Any]) -> tuple[str, str]:
+    """The ``alg`` and ``kid`` of a header that names an allowed algorithm and no extension."""
+    alg = header.get("alg")
+    if alg not in ALGORITHMS:
+        raise AuthError("algorithm not allowed")
+    if "crit" in header or "b64" in header:
+        # RFC 7515 4.1.11: extensions marked critical must be understood; none are here
+        # (nor RFC 7797's unencoded payload), so such a token is refused.
+        raise AuthError("critical header extension not supported")
+    typ = header.get("typ")
+    if typ is not None and str(typ).upper() != "JWT":
+        raise AuthError("typ is not JWT")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise AuthError("no kid")
+    return alg, kid
+
+
+def _check_signature(key: _Key, alg: str, signing_input: bytes, signature: bytes) -> None:
+    """Raises unless ``key`` fits ``alg`` and signed ``signing_input``."""
+    jwk_alg = key.data.get("alg")
+    if (jwk_alg is not None and jwk_alg != alg) or key.data.get("kty") != _KTY[alg]:
+        raise AuthError("key does not match alg")
+    if alg == "ES384" and key.data.get("crv") != "P-384":
+        raise AuthError("ES384 needs a P-384 key")
+    try:
+        valid = _VERIFIERS[alg].verify(signing_input, key.jwk.key, signature)
+    except (ValueError, TypeError):
+        valid = False
+    if not valid:
+        raise AuthError("bad signature")
 
 
 #: PyJWT's signature code for the two algorithms CDS Hooks allows.
