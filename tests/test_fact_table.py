@@ -1,0 +1,94 @@
+"""The fact table (allnav.facts.FIELDS) is the one source for a fact (issue 18, requirement 1).
+
+These tests fail when a fact the pathway reads cannot be asked, or has no EHR mapping and no
+explicit "not from the EHR" mark, or when the table and knowledge/fhir-codes.yaml disagree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from allnav.facts import FIELDS, FieldSpec, NotFromEhr
+from allnav.interop.fhir_codes import CodeBook, load_codebook
+from allnav.pathway import NamedCriterion, load_pathway
+from allnav.web.cds.cards import fact_label
+
+_INTEROP = Path(__file__).resolve().parents[1] / "src" / "allnav" / "interop"
+
+
+def _pathway_facts() -> set[str]:
+    """Every fact any criterion of knowledge/pathway.yaml reads (named, option, urgent, order)."""
+    p = load_pathway()
+    crits: list[NamedCriterion] = list(p.criteria.values())
+    for o in p.options:
+        crits += [r.criterion for r in o.requires]
+        crits += [c for c, _ in o.guideline]
+        if o.urgent_when is not None:
+            crits.append(o.urgent_when)
+    return {n for c in crits for n in c.fact_names}
+
+
+def _named_by_codes(book: CodeBook) -> set[str]:
+    """The facts some code in fhir-codes.yaml names, by ``fact:`` or ``sets:``."""
+    named: set[str] = set()
+    sets = [*book.diagnoses.values(), *book.clinical_status.values()]
+    for c in book.observations.values():
+        if c.fact:
+            named.add(c.fact)
+        sets += [*c.values.values(), c.positive, c.negative]
+    named.update(name for s in sets for name, _ in s)
+    return named
+
+
+def test_the_pathway_reads_facts_of_the_table() -> None:
+    used = _pathway_facts()
+    assert used, "no facts found in the pathway: the walk above is broken"
+    assert used <= set(FIELDS)
+
+
+@pytest.mark.parametrize("name", sorted(_pathway_facts()))
+def test_a_pathway_fact_has_a_question_a_label_and_an_ehr_mapping(name: str) -> None:
+    spec = FIELDS[name]
+    assert spec.question.strip().endswith("?") or spec.kind == "date", name
+    assert spec.label.strip(), f"{name}: no clinician label"
+    assert spec.ehr is not None, (
+        f"{name}: no FHIR mapping and no NotFromEhr(reason) mark in allnav.facts")
+    if isinstance(spec.ehr, NotFromEhr):
+        assert spec.ehr.reason.strip(), f"{name}: a not-from-EHR mark needs a reason"
+
+
+def test_fhir_codes_mark_matches_the_code_list() -> None:
+    """``ehr="fhir-codes"`` exactly when a code in fhir-codes.yaml names the fact."""
+    marked = {n for n, s in FIELDS.items() if s.ehr == "fhir-codes"}
+    assert marked == _named_by_codes(load_codebook())
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in FIELDS.items() if s.ehr == "fhir-reader"))
+def test_fhir_reader_mark_names_a_fact_the_reader_builds(name: str) -> None:
+    # The reader's structural rules live in code, so the mark must point at code that names it.
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(_INTEROP.glob("fhir_*.py")))
+    assert f'"{name}"' in text, f"{name}: marked fhir-reader, but no FHIR reader names it"
+
+
+def test_card_labels_come_from_the_table() -> None:
+    for name, spec in FIELDS.items():
+        assert fact_label(name) == spec.label
+    assert fact_label("kmt2a") == "KMT2A"
+
+
+def test_a_new_fact_in_the_table_gets_its_label_without_code_changes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import allnav.facts as facts_mod
+    import allnav.web.cds.cards as cards_mod
+
+    extra = FieldSpec("wt1", "choice", "WT1 expression.", "Is WT1 raised?",
+                      choices=("raised", "normal"), label="WT1",
+                      ehr=NotFromEhr("example only"))
+    monkeypatch.setattr(cards_mod, "FIELDS", {**facts_mod.FIELDS, "wt1": extra})
+    cards_mod.fact_label.cache_clear()
+    try:
+        assert cards_mod.fact_label("wt1") == "WT1"
+    finally:
+        cards_mod.fact_label.cache_clear()
