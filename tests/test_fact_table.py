@@ -92,3 +92,29 @@ def test_a_new_fact_in_the_table_gets_its_label_without_code_changes(
         assert cards_mod.fact_label("wt1") == "WT1"
     finally:
         cards_mod.fact_label.cache_clear()
+
+
+def _igg_bundle(value: float, unit: str) -> dict[str, object]:
+    return {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p1", "birthDate": "1990-01-01"}},
+        {"resource": {"resourceType": "Condition", "id": "dx", "subject": {"reference": "Patient/p1"},
+                      "code": {"coding": [{"system": "http://snomed.info/sct",
+                                           "code": "91857003"}]}}},
+        {"resource": {"resourceType": "Observation", "id": "igg", "status": "final",
+                      "subject": {"reference": "Patient/p1"},
+                      "effectiveDateTime": "2026-11-20",
+                      "code": {"coding": [{"system": "http://loinc.org", "code": "2465-3"}]},
+                      "valueQuantity": {"value": value, "unit": unit,
+                                        "system": "http://unitsofmeasure.org", "code": unit}}},
+    ]}
+
+
+@pytest.mark.parametrize(("value", "unit", "mg_dl"), [(420, "mg/dL", 420), (4.2, "g/L", 420)])
+def test_a_fhir_igg_result_gives_the_igg_fact(value: float, unit: str, mg_dl: float) -> None:
+    import datetime as dt
+
+    from allnav.interop.fhir import facts_from_bundle
+
+    facts, _ = facts_from_bundle(_igg_bundle(value, unit), as_of=dt.date(2026, 11, 29))
+    assert facts.igg_mg_dl == pytest.approx(mg_dl)
+    assert facts.sources["igg_mg_dl"].reference == "Observation/igg"
