@@ -58,6 +58,9 @@ class FieldSpec:
     example: object = None
     #: The short clinician label (CDS cards, the clinician trace).
     label: str = ""
+    #: For a two-valued choice a patient answers yes or no: the values "yes" and "no" mean
+    #: (``("rearranged", "not-rearranged")``); the web form reads and writes through it.
+    yes_no: tuple[str, str] | None = None
     #: How the EHR supplies it; ``None`` only while undecided (a test forbids it for
     #: any fact the pathway uses).
     ehr: EhrMapping | NotFromEhr | None = None
@@ -103,15 +106,15 @@ _SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("cd19", "choice", "CD19 on the leukemic blasts (flow cytometry).",
               "Do the leukemia cells carry CD19?", choices=("positive", "negative"),
               example="positive",
-              label="CD19", ehr="fhir-reader"),
+              yes_no=("positive", "negative"), label="CD19", ehr="fhir-reader"),
     FieldSpec("cd22", "choice", "CD22 on the leukemic blasts (flow cytometry).",
               "Do the leukemia cells carry CD22?", choices=("positive", "negative"),
               example="positive",
-              label="CD22", ehr="fhir-reader"),
+              yes_no=("positive", "negative"), label="CD22", ehr="fhir-reader"),
     FieldSpec("kmt2a", "choice", "KMT2A (MLL) gene rearrangement in the leukemia cells.",
               "Is there a KMT2A (MLL) rearrangement?", choices=("rearranged", "not-rearranged"),
               example="not-rearranged",
-              label="KMT2A", ehr="fhir-codes"),
+              yes_no=("rearranged", "not-rearranged"), label="KMT2A", ehr="fhir-codes"),
     FieldSpec("disease_status", "choice",
               "Where the disease stands now: primary-refractory (never reached remission), "
               "relapsed (active relapse) or remission.",
@@ -122,7 +125,7 @@ _SPECS: tuple[FieldSpec, ...] = (
               "Measurable residual disease in the latest remission marrow (flow or PCR).",
               "Is measurable residual disease (MRD) present?",
               choices=("positive", "negative"), example="negative",
-              label="MRD", ehr=_NOT_MAPPED),
+              yes_no=("positive", "negative"), label="MRD", ehr=_NOT_MAPPED),
     FieldSpec("relapse_count", "integer", "Number of relapses so far (0 if never relapsed).",
               "How many times has the leukemia come back?", minimum=0, maximum=20, example=1,
               label="relapse count", ehr=_NOT_MAPPED),

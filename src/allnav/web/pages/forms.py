@@ -303,6 +303,63 @@ def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
     return values[-1].strip() if values else ""
 
 
+Loc = tuple[str, ...]
+#: What one input gave: a value for the reader (``_SKIP`` for none) or a problem.
+_SKIP = object()
+
+
+def _checkboxes(f: FormField, form: Mapping[str, Sequence[str]], loc: Loc) -> object:
+    ticked = [v.strip() for v in form.get(f.name) or [] if v.strip()]
+    if f.none_label and NONE in ticked:
+        if len(ticked) > 1:
+            return Problem("form-none", loc, "'none' ticked with other answers")
+        return []
+    return list(dict.fromkeys(ticked)) if ticked else _SKIP
+
+
+def _radio(f: FormField, raw: str, loc: Loc) -> object:
+    spec = FIELDS[f.name]
+    if spec.kind == "boolean":
+        if raw not in ("yes", "no"):
+            return Problem("boolean", loc, "must be yes, no or unknown")
+        return raw == "yes"
+    if spec.yes_no is not None:  # a choice asked as yes / no (CD19, KMT2A ...): the table says what each means
+        return dict(zip(("yes", "no"), spec.yes_no, strict=True)).get(raw, raw)
+    return raw  # integers and choices: the reader checks the value and its range
+
+
+def _number(f: FormField, raw: str, form: Mapping[str, Sequence[str]], loc: Loc) -> object:
+    if "," in raw and not _THOUSANDS.match(raw.strip()):
+        return Problem("form-comma", loc, "use a dot for decimals")
+    value = _parse_number(raw)
+    if value is None:
+        return Problem("number", loc, "must be a number")
+    unit = _one(form, f.unit_name)
+    if f.units and unit and unit != f.units[0].value:
+        if unit not in {u.value for u in f.units}:
+            return Problem("unit", loc, "must be one of the units shown")
+        return {"value": value, "unit": unit}
+    return raw.strip().replace(",", "")
+
+
+def _answer(f: FormField, form: Mapping[str, Sequence[str]]) -> object:
+    """The reader's value for one question, ``_SKIP`` when unanswered, or a :class:`Problem`."""
+    loc = tuple(f.name.split(".", 1))
+    if f.widget == "checkboxes":
+        return _checkboxes(f, form, loc)
+    raw = _one(form, f.name)
+    if not raw or raw.lower() == UNKNOWN:
+        return _SKIP
+    if f.widget == "radio":
+        return _radio(f, raw, loc)
+    if f.widget == "date":
+        return raw  # the reader checks it is a date (YYYY-MM-DD)
+    if f.widget == "text":
+        items = [x.strip() for x in re.split(r"[,;\s]+", raw) if x.strip()]
+        return [] if [x.lower() for x in items] == [NONE] else items
+    return _number(f, raw, form, loc)
+
+
 def form_to_data(form: Mapping[str, Sequence[str]]) -> tuple[dict[str, object], list[Problem]]:
     """Facts data (format v1) from the form's answers, and the problems found on the way.
 
@@ -310,69 +367,17 @@ def form_to_data(form: Mapping[str, Sequence[str]]) -> tuple[dict[str, object], 
     data: dict[str, object] = {}
     symptoms: dict[str, object] = {}
     problems: list[Problem] = []
-
-    def put(name: str, value: object) -> None:
-        if name.startswith("symptoms."):
-            symptoms[name[9:]] = value
-        else:
-            data[name] = value
-
     for f in FORM_FIELDS.values():
-        loc = tuple(f.name.split(".", 1))
-        if f.widget == "checkboxes":
-            ticked = [v.strip() for v in form.get(f.name) or [] if v.strip()]
-            if f.none_label and NONE in ticked:
-                if len(ticked) > 1:
-                    problems.append(Problem("form-none", loc, "'none' ticked with other answers"))
-                    continue
-                put(f.name, [])
-            elif ticked:
-                put(f.name, list(dict.fromkeys(ticked)))
-            continue
-        raw = _one(form, f.name)
-        if not raw or raw.lower() == UNKNOWN:
-            continue
-        if f.widget == "radio":
-            spec = FIELDS[f.name]
-            if spec.kind == "boolean":
-                if raw not in ("yes", "no"):
-                    problems.append(Problem("boolean", loc, "must be yes, no or unknown"))
-                    continue
-                put(f.name, raw == "yes")
-            elif spec.kind == "integer":
-                put(f.name, raw)  # the reader checks the number and its range
-            elif f.name == "cd19" or f.name == "cd22":
-                put(f.name, {"yes": "positive", "no": "negative"}.get(raw, raw))
-            elif f.name == "kmt2a":
-                put(f.name, {"yes": "rearranged", "no": "not-rearranged"}.get(raw, raw))
-            elif f.name == "mrd":
-                put(f.name, {"yes": "positive", "no": "negative"}.get(raw, raw))
+        value = _answer(f, form)
+        if isinstance(value, Problem):
+            problems.append(value)
+        elif value is not _SKIP:
+            if f.name.startswith("symptoms."):
+                symptoms[f.name[9:]] = value
             else:
-                put(f.name, raw)
-        elif f.widget == "date":
-            put(f.name, raw)  # the reader checks it is a date (YYYY-MM-DD)
-        elif f.widget == "text":
-            items = [x.strip() for x in re.split(r"[,;\s]+", raw) if x.strip()]
-            put(f.name, [] if [x.lower() for x in items] == [NONE] else items)
-        else:
-            if "," in raw and not _THOUSANDS.match(raw.strip()):
-                problems.append(Problem("form-comma", loc, "use a dot for decimals"))
-                continue
-            value = _parse_number(raw)
-            if value is None:
-                problems.append(Problem("number", loc, "must be a number"))
-                continue
-            unit = _one(form, f.unit_name)
-            if f.units and unit and unit != f.units[0].value:
-                if unit not in {u.value for u in f.units}:
-                    problems.append(Problem("unit", loc, "must be one of the units shown"))
-                    continue
-                put(f.name, {"value": value, "unit": unit})
-            else:
-                put(f.name, raw.strip().replace(",", ""))
+                data[f.name] = value
     for name in _CARRIED:
-        raw = _one(form, name)
-        if raw:
+        if raw := _one(form, name):
             data[name] = raw
     if symptoms:
         data["symptoms"] = symptoms
@@ -406,11 +411,6 @@ def partial_facts(data: Mapping[str, object], problems: Sequence[Problem],
         return None
 
 
-_REVERSE = {"cd19": {"positive": "yes", "negative": "no"}, "cd22": {"positive": "yes", "negative": "no"},
-            "mrd": {"positive": "yes", "negative": "no"},
-            "kmt2a": {"rearranged": "yes", "not-rearranged": "no"}}
-
-
 def facts_to_pairs(facts: Facts) -> Pairs:
     """The form answers that give ``facts`` (for hidden fields and to fill the form in)."""
     out: Pairs = []
@@ -433,7 +433,8 @@ def facts_to_pairs(facts: Facts) -> Pairs:
             if f.units:
                 out.append((f.unit_name, f.units[0].value))
         else:
-            out.append((f.name, _REVERSE.get(f.name, {}).get(str(v), str(v))))
+            yes_no = dict(zip(FIELDS[f.name].yes_no or (), ("yes", "no"), strict=False))
+            out.append((f.name, yes_no.get(str(v), str(v))))
     if facts.as_of is not None:
         out.append(("as_of", facts.as_of.isoformat()))
     return out
