@@ -118,3 +118,53 @@ def test_a_fhir_igg_result_gives_the_igg_fact(value: float, unit: str, mg_dl: fl
     facts, _ = facts_from_bundle(_igg_bundle(value, unit), as_of=dt.date(2026, 11, 29))
     assert facts.igg_mg_dl == pytest.approx(mg_dl)
     assert facts.sources["igg_mg_dl"].reference == "Observation/igg"
+
+
+def test_the_web_form_asks_every_fact_patients_can_answer() -> None:
+    from allnav.web.pages.forms import FORM_FIELDS
+
+    asked = {n for n, s in FIELDS.items() if s.patient_asks}
+    assert asked - set(FORM_FIELDS) == set(), "facts patients answer but the form does not ask"
+    assert set(FORM_FIELDS) <= set(FIELDS), "form inputs that fill no fact"
+    assert _pathway_facts() <= asked | {n for n, s in FIELDS.items() if s.ehr is not None}
+
+
+_ISSUE_12_ANSWERS = [
+    ("prior_regimen_count", ["2"], 2),
+    ("prior_tkis", ["dasatinib", "ponatinib"], ("dasatinib", "ponatinib")),
+    ("prior_tkis", ["none"], ()),
+    ("months_from_transplant_to_relapse", ["14"], 14),
+    ("active_gvhd", ["yes"], True),
+    ("active_gvhd", ["no"], False),
+    ("prior_vod", ["yes"], True),
+    ("igg_mg_dl", ["420"], 420),
+    ("serious_or_recurrent_infections", ["no"], False),
+]
+
+
+@pytest.mark.parametrize(("name", "answer", "value"), _ISSUE_12_ANSWERS)
+def test_the_form_reads_and_round_trips_issue_12_facts(
+        name: str, answer: list[str], value: object) -> None:
+    import datetime as dt
+
+    from allnav.web.pages.forms import facts_to_pairs, pairs_to_form, read_form
+
+    today = dt.date(2026, 11, 29)
+    got = read_form({name: answer}, today)
+    assert got.problems == ()
+    assert got.facts is not None
+    assert got.facts.value(name) == value
+    again = read_form(pairs_to_form(facts_to_pairs(got.facts)), today)
+    assert again.facts == got.facts
+
+
+def test_a_yes_no_choice_reads_through_the_table() -> None:
+    import datetime as dt
+
+    from allnav.web.pages.forms import facts_to_pairs, read_form
+
+    got = read_form({"kmt2a": ["yes"], "cd19": ["no"]}, dt.date(2026, 11, 29))
+    assert got.facts is not None
+    assert (got.facts.kmt2a, got.facts.cd19) == ("rearranged", "negative")
+    assert ("kmt2a", "yes") in facts_to_pairs(got.facts)
+    assert ("cd19", "no") in facts_to_pairs(got.facts)

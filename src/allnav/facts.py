@@ -61,6 +61,8 @@ class FieldSpec:
     #: For a two-valued choice a patient answers yes or no: the values "yes" and "no" mean
     #: (``("rearranged", "not-rearranged")``); the web form reads and writes through it.
     yes_no: tuple[str, str] | None = None
+    #: Whether patients answer it on the web form (a test checks the form asks every such fact).
+    patient_asks: bool = True
     #: How the EHR supplies it; ``None`` only while undecided (a test forbids it for
     #: any fact the pathway uses).
     ehr: EhrMapping | NotFromEhr | None = None
@@ -169,7 +171,7 @@ _SPECS: tuple[FieldSpec, ...] = (
               label="goals", ehr=NotFromEhr("the patient's own wish, asked in person")),
     FieldSpec("as_of", "date", "Date the assessment is for (default: today).",
               "Date of the assessment", example="2026-11-29",
-              label="as of", ehr=NotFromEhr("the date of the assessment, not a record")),
+              label="as of", patient_asks=False, ehr=NotFromEhr("the date of the assessment, not a record")),
     # Dates that matter for emergencies: counts fall 7-14 days after chemotherapy (the nadir),
     # and CAR-T cells or blinatumomab can cause CRS and neurotoxicity (ICANS).
     FieldSpec("days_since_chemotherapy", "number",
