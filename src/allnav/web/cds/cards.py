@@ -51,11 +51,7 @@ URGENT_SUMMARIES = {
     "transfusion-support": ("Bleeding", "assess now"),
     "pain-management": ("Severe pain", "assess now"),
 }
-_FACT_LABELS = {
-    "ph_status": "Ph status", "cd19": "CD19", "cd22": "CD22", "kmt2a": "KMT2A",
-    "mrd": "MRD", "ecog": "ECOG", "abl1_mutations": "ABL1 mutations",
-    "symptoms.anc_per_ul": "ANC", "symptoms.temperature_c": "temperature",
-}
+# Only for names outside the fact table (none today): the table's ``label`` is the source.
 _UNIT_SUFFIXES = ("_years", "_months", "_g_dl", "_per_ul", "_c")
 _VALUE_WORDS = {True: "yes", False: "no"}
 
@@ -73,8 +69,9 @@ def fit(text: str, limit: int = SUMMARY_LIMIT) -> str:
 def fact_label(name: str) -> str:
     """A short label for a fact: ``age`` for ``age_years``, ``platelets`` for
     ``symptoms.platelets_per_ul``."""
-    if name in _FACT_LABELS:
-        return _FACT_LABELS[name]
+    spec = FIELDS.get(name)
+    if spec is not None and spec.label:
+        return spec.label
     base = name.removeprefix("symptoms.")
     for suffix in _UNIT_SUFFIXES:
         base = base.removesuffix(suffix)
