@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from urllib.parse import urlencode
 
 import httpx
@@ -95,3 +96,72 @@ def test_a_pdf_not_started_in_time_is_withdrawn_with_503() -> None:
 
     patient = PdfQueue(workers=1, waiting=10, start_within=60.0)
     assert all(isinstance(o, bytes) for o in asyncio.run(six(patient)))
+
+
+# --- Page rendering and CDS evaluation off the loop (allnav.web.offload) -----------------
+
+def _big_bundle_answers(n_history: int) -> str:
+    """The clinician form with a pasted FHIR Bundle long enough that reading and assessing
+    it takes a few hundred milliseconds of CPU: a slow page, with nothing faked."""
+    from ..ehr_harness import conditions, medications, observations, patient, procedures
+
+    resources = [patient(), *conditions(), *observations(n_history), *medications(),
+                 *procedures()]
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": r} for r in resources]}
+    return urlencode({"facts_text": json.dumps(bundle)})
+
+
+async def _while_pages_render(app: FastAPI, ehr: Ehr, n_pages: int) -> dict[str, float | bool]:
+    big = _big_bundle_answers(1500)
+    card_call = json.dumps(hook_request(full_prefetch(3)))
+    cds_headers = {"authorization": f"Bearer {ehr.token(BASE + SERVICE_PATH)}",
+                   "content-type": "application/json"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE, timeout=120) as client:
+        async def timed(method: str, path: str, headers: dict[str, str], body: str
+                        ) -> tuple[float, httpx.Response]:
+            t = time.perf_counter()
+            r = await client.request(method, path, headers=headers, content=body)
+            return time.perf_counter() - t, r
+
+        idle = sorted([(await timed("GET", "/healthz", {}, ""))[0] for _ in range(5)])[2]
+        one_page, alone = await timed("POST", "/clinician", FORM, big)
+        assert alone.status_code == 200 and "Clinician view" in alone.text
+        pages = [asyncio.create_task(timed("POST", "/clinician", FORM, big))
+                 for _ in range(n_pages)]
+        # Asked just after the pages: on the loop, each page's work ran before their turn.
+        health_call = asyncio.create_task(timed("GET", "/healthz", {}, ""))
+        cds_call = asyncio.create_task(timed("POST", SERVICE_PATH, cds_headers, card_call))
+        (loaded, health), (_, cds) = await health_call, await cds_call
+        cds_before_pages = not all(p.done() for p in pages)
+        answers = await asyncio.gather(*pages)
+    assert health.status_code == 200
+    assert cds.status_code == 200 and cds.json()["cards"]
+    assert all(r.status_code == 200 for _, r in answers)
+    return {"idle": idle, "one_page": one_page, "loaded": loaded,
+            "cds_before_pages": cds_before_pages}
+
+
+def test_healthz_and_cds_answer_while_slow_pages_render() -> None:
+    """Assessment and Jinja rendering run in worker threads (``offload.pages``), so while six
+    slow pages are in flight ``/healthz`` takes a small part of one page's time (measured
+    alone in this test), where on the loop it waited for the pages, and a CDS call (its own
+    limiter, ``offload.cds``) is answered before the pages are all done."""
+    ehr = Ehr()
+    got = asyncio.run(_while_pages_render(create_app(ehr.settings()), ehr, 6))
+    assert got["loaded"] < got["one_page"] / 3, got
+    assert got["cds_before_pages"], got
+
+
+def test_cds_cards_are_answered_while_the_pdf_queue_is_full() -> None:
+    ehr = Ehr()
+    app = create_app(ehr.settings(pdf_workers=1, pdf_queue=1))
+    others = {"cds": ("POST", SERVICE_PATH, {"authorization": f"Bearer {ehr.token(BASE + SERVICE_PATH)}",
+                                             "content-type": "application/json"},
+                      json.dumps(hook_request(full_prefetch(3))))}
+    done, answers = asyncio.run(_race(app, 5, others))
+    assert sorted(answers[f"pdf{i}"].status_code for i in range(5)) == [200, 200, 503, 503, 503]
+    assert answers["cds"].status_code == 200 and answers["cds"].json()["cards"]
+    pdfs_done = [n for n in done if n.startswith("pdf") and answers[n].status_code == 200]
+    assert done.index("cds") < done.index(pdfs_done[-1]), done  # not behind the PDF queue

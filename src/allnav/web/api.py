@@ -20,7 +20,7 @@ from allnav.facts_reader import read_facts
 from allnav.nesting import deeper_than, too_deep_message
 from allnav.problems import InputError, Problem
 from allnav.render.json_report import assessment_to_dict
-from allnav.web import openapi
+from allnav.web import offload, openapi
 from allnav.web.deps import state
 from allnav.web.http import BadRequest, ProblemList, problems_response, read_json
 
@@ -140,8 +140,8 @@ async def assess_facts(request: Request) -> Response:
         facts, warnings = read_facts(data, default_as_of=today)
     except InputError as e:
         return problems_response([without_input(p, data) for p in e.problems], 422)
-    result = assess(st.pathway, facts, facts.as_of or today, warnings)
-    return JSONResponse(assessment_to_dict(result, st.pathway))
+    result = await offload.pages(assess, st.pathway, facts, facts.as_of or today, warnings)
+    return JSONResponse(await offload.pages(assessment_to_dict, result, st.pathway))
 
 
 @router.get("/healthz", summary="Health", tags=["Operations"],

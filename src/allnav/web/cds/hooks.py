@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from allnav.engine import assess
 from allnav.interop.fhir import facts_from_resources
 from allnav.problems import InputError, Problem
-from allnav.web import openapi
+from allnav.web import offload, openapi
 from allnav.web.cds.cards import assessment_cards
 from allnav.web.cds.models import CdsRequest, CdsResponse, Discovery, Feedback
 from allnav.web.cds.prefetch import (
@@ -140,15 +140,16 @@ async def call_service(service_id: str, request: Request,
     if mentions_all(data.resources):
         as_of = st.settings.today()
         try:
-            facts, problems = facts_from_resources(data.resources, as_of, req.fhirServer)
+            facts, problems = await offload.cds(facts_from_resources, data.resources, as_of,
+                                                req.fhirServer)
         except InputError as e:
             raise BadRequest(e.problems, 422) from None
-        assessment = assess(st.pathway, facts, as_of, problems)
-        cards = assessment_cards(
+        assessment = await offload.cds(assess, st.pathway, facts, as_of, problems)
+        cards = await offload.cds(lambda: assessment_cards(
             assessment, st.pathway, base_url=public_base(request, st.settings),
             patient_id=req.context.patientId, user_id=req.context.userId,
             encounter_id=req.context.encounterId, data_notes=data.notes,
-        )
+        ))
     log.info("CDS call %s: %d resources (%d fetched keys), %d cards, %.1f ms", _who(caller),
              len(data.resources), len(data.fetched), len(cards),
              (time.perf_counter() - started) * 1000)

@@ -21,7 +21,7 @@ import logging
 import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,7 +54,7 @@ from allnav.render import DISCLAIMER
 from allnav.render.json_report import assessment_to_dict, jsonable
 from allnav.render.odds_json import option_odds_to_dict
 from allnav.topics import Topics, load_topics
-from allnav.web import openapi
+from allnav.web import offload, openapi
 from allnav.web.deps import state
 from allnav.web.pages import patient_words
 from allnav.web.pages.forms import (
@@ -316,7 +316,7 @@ async def read_answers(request: Request) -> Answers:
                 "too_large", ("facts_text",),
                 f"the text is longer than {MAX_FACTS_TEXT:,} characters; paste less"),))
         else:
-            result = _read_text(text, today)
+            result = await offload.pages(_read_text, text, today)  # a Bundle: CPU
         return Answers(result, [("facts_text", text)], form, from_text=True)
     return Answers(read_form(form, today), known_pairs(form), form)
 
@@ -396,9 +396,9 @@ def _fix_answers(request: Request, answers: Answers) -> Response:
 async def results(request: Request) -> Response:
     answers = await read_answers(request)
     if answers.facts is None:
-        return _fix_answers(request, answers)
-    return _results(request, answers.facts, answers.result.warnings, answers.carry,
-                    form=answers.form)
+        return await offload.pages(lambda: _fix_answers(request, answers))
+    return await offload.pages(partial(_results, request, answers.facts, answers.result.warnings,
+                                       answers.carry, form=answers.form))
 
 
 @router.get("/results", response_class=HTMLResponse)
@@ -450,15 +450,16 @@ async def fever_now(request: Request) -> Response:
     emergency advice, through the same engine and care rules as every other page."""
     today = state(request).settings.today()
     facts, _ = read_facts({"symptoms": {"temperature_c": FEVER_NOW_C}}, default_as_of=today)
-    report = report_for(request, facts)
-    return render(request, "fever.html", title="You have a fever: call now", report=report,
-                  urgent=report.urgent)
+    report = await offload.pages(report_for, request, facts)
+    return await offload.pages(lambda: render(request, "fever.html", report=report,
+                                              title="You have a fever: call now",
+                                              urgent=report.urgent))
 
 
 @router.get("/examples/{name}", response_class=HTMLResponse)
 async def example_results(request: Request, name: str) -> Response:
     facts, warnings, ex = _example(name, state(request).settings.today())
-    return _results(request, facts, warnings, facts_to_pairs(facts), ex)
+    return await offload.pages(_results, request, facts, warnings, facts_to_pairs(facts), ex)
 
 
 @router.post("/summary", response_class=HTMLResponse)
@@ -466,13 +467,14 @@ async def summary(request: Request) -> Response:
     answers = await read_answers(request)
     if answers.facts is None:
         raise StarletteHTTPException(400)
-    report = report_for(request, answers.facts, answers.result.warnings)
+    report = await offload.pages(report_for, request, answers.facts, answers.result.warnings)
     k = Knowledge.for_pathway(state(request).pathway)
     topics = k.topics
-    return render(request, "summary.html", title="Summary for your care team", report=report,
-                  glance=build_glance(report, k.topics, k.glossary),
-                  urgent=report.urgent, chosen=_values(answers.form, topics), carry=answers.carry,
-                  answers=answers_in_words(answers.facts), pdf=False)
+    return await offload.pages(partial(
+        render, request, "summary.html", title="Summary for your care team", report=report,
+        glance=build_glance(report, k.topics, k.glossary),
+        urgent=report.urgent, chosen=_values(answers.form, topics), carry=answers.carry,
+        answers=answers_in_words(answers.facts), pdf=False))
 
 
 @router.post("/summary.pdf")
@@ -480,14 +482,15 @@ async def summary_pdf(request: Request) -> Response:
     answers = await read_answers(request)
     if answers.facts is None:
         raise StarletteHTTPException(400)
-    report = report_for(request, answers.facts, answers.result.warnings)
+    report = await offload.pages(report_for, request, answers.facts, answers.result.warnings)
     ctx = _common(request)
     ctx.update(title="Summary for your care team", report=report, urgent=report.urgent,
                glance=build_glance(report, ctx["topics"], ctx["glossary"]),
                chosen=_values(answers.form, ctx["topics"]), carry=[],
                answers=answers_in_words(answers.facts), pdf=True)
     try:  # rendered in another process, never on the event loop (issue 17)
-        pdf = await state(request).pdf.render(ENV.get_template("summary.html").render(**ctx))
+        html = await offload.pages(lambda: ENV.get_template("summary.html").render(**ctx))
+        pdf = await state(request).pdf.render(html)
     except PdfBusy as busy:
         response = error_page(request, 503)
         response.headers["Retry-After"] = str(busy.retry_after)
@@ -553,15 +556,15 @@ async def clinician(request: Request) -> Response:
         if answers.from_text:
             return render(request, "clinician_start.html", 422, title="Clinician view",
                           problems=answers.result.problems, text=answers.carry[0][1])
-        return _fix_answers(request, answers)
-    return _clinician(request, answers.facts, answers.result.warnings, answers.carry,
-                      form=answers.form)
+        return await offload.pages(lambda: _fix_answers(request, answers))
+    return await offload.pages(partial(_clinician, request, answers.facts,
+                                       answers.result.warnings, answers.carry, form=answers.form))
 
 
 @router.get("/examples/{name}/clinician", response_class=HTMLResponse)
 async def example_clinician(request: Request, name: str) -> Response:
     facts, warnings, ex = _example(name, state(request).settings.today())
-    return _clinician(request, facts, warnings, facts_to_pairs(facts), ex)
+    return await offload.pages(_clinician, request, facts, warnings, facts_to_pairs(facts), ex)
 
 
 def export_dict(report: Report, pathway: Pathway) -> dict[str, Any]:
@@ -593,7 +596,7 @@ async def clinician_export(request: Request) -> Response:
     if answers.facts is None:
         return JSONResponse({"problems": [p.as_dict() for p in answers.result.problems]},
                             status_code=422)
-    report = report_for(request, answers.facts, answers.result.warnings)
+    report = await offload.pages(report_for, request, answers.facts, answers.result.warnings)
     body = json.dumps(jsonable(export_dict(report, state(request).pathway)), indent=2,
                       ensure_ascii=False)
     name = f"all-navigator-{report.assessment.as_of.isoformat()}.json"
