@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 import yaml
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
-from allnav.engine import assess
-from allnav.facts_reader import read_facts
-from allnav.pathway import Pathway
-from allnav.render.json_report import assessment_to_dict
+from allnav.cli import app as cli_app
 from allnav.web.app import create_app
 from allnav.web.settings import Settings
 
@@ -26,14 +25,19 @@ def app() -> FastAPI:
 
 
 @pytest.mark.parametrize("name", example_names())
-def test_every_example_gives_the_assessment_json(app: FastAPI, pathway: Pathway, name: str) -> None:
-    data = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8"))
+def test_every_example_gives_the_same_document_as_the_cli(app: FastAPI, name: str) -> None:
+    """``POST /api/assess`` and ``allnav assess --format json`` answer the same document
+    (both call navigate(); before issue 18 the API left out care and odds)."""
+    path = EXAMPLES / f"{name}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in data.items()}
     r = send(app, "POST", "/api/assess", json_body=data)
     assert r.status_code == 200
-    facts, warnings = read_facts(data, default_as_of=AS_OF)
-    expected = assessment_to_dict(assess(pathway, facts, facts.as_of or AS_OF, warnings), pathway)
-    assert r.json() == expected
+    cli = CliRunner().invoke(cli_app, ["assess", str(path), "--format", "json",
+                                       "--as-of", AS_OF.isoformat()])
+    assert cli.exit_code == 0, cli.output
+    assert r.json() == json.loads(cli.stdout)
+    assert {"options", "care", "odds"} <= set(r.json())
 
 
 def test_the_date_defaults_to_today(app: FastAPI) -> None:

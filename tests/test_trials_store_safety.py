@@ -44,8 +44,15 @@ def _ndjson(path: Path, numbers: range) -> Path:
 
 
 def _cli(*args: str, preexec: Callable[[], object] | None = None) -> subprocess.CompletedProcess[str]:
+    env = None
+    if preexec is not None:
+        # A child whose files may not grow (the full-disk test) cannot write coverage's data
+        # file either, and that failure would be the error it reports: such a child runs
+        # unmeasured.
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")}
     return subprocess.run([sys.executable, "-m", "allnav", "trials", *args], capture_output=True,
-                          text=True, check=False, timeout=300,
+                          text=True, check=False, timeout=300, env=env,
                           preexec_fn=preexec)
 
 

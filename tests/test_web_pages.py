@@ -255,8 +255,15 @@ def test_json_export_is_the_assessment_with_care_and_odds(client: Browserless) -
     data = json.loads(r.text)
     assert data["format"] == "allnav.assessment/1"
     assert {"care", "odds", "options", "missing_facts"} <= set(data)
-    blin = next(o for o in data["odds"] if o["id"] == "blinatumomab")
+    blin = next(o for o in data["odds"]["options"] if o["id"] == "blinatumomab")
     assert blin["benefits"] and blin["harms"]
+    # The same document as the JSON API's for the same facts (one navigate(), one writer).
+    facts = example_facts("first-relapse-cd19-positive")
+    api = client.request("POST", "/api/assess", content=json.dumps(
+        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in facts.known().items()
+         if k != "as_of"}), headers={"content-type": "application/json"})
+    assert api.status_code == 200, api.text
+    assert api.json()["options"] == data["options"] and api.json()["odds"] == data["odds"]
     bad = post(client, "/clinician/export.json", [("ecog", "9")])
     assert bad.status_code == 422 and bad.json()["problems"][0]["path"] == "ecog"
 

@@ -197,6 +197,16 @@ def read_facts(data: object, *, default_as_of: dt.date | None = None) -> tuple[F
             continue
         value, found = _value(spec, raw, (key,))
         problems += found
+        if key.startswith("symptoms."):
+            # The table's own name for a symptom (``symptoms.temperature_c``), written flat:
+            # the same fact as under ``symptoms:``. Given both ways, it is refused, not guessed.
+            skey = key.split(".", 1)[1]
+            if skey in symptoms or (isinstance(data.get("symptoms"), Mapping)
+                                    and skey in data["symptoms"]):
+                problems.append(Problem("duplicate", (key,), f"given twice: as '{key}' and "
+                                        f"as '{skey}' under 'symptoms'; keep one"))
+            symptoms[skey] = value
+            continue
         top[key] = value
     errors = [p for p in problems if p.severity == "error"]
     if errors:

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from enum import StrEnum
 
 import typer
-from rich.console import Console
 
 from allnav.cli._app import app
 from allnav.cli.inputs import read_patient
-from allnav.interop.patient import assess_patient
-from allnav.pathway import load_pathway
-from allnav.render.json_report import assessment_to_dict
-from allnav.render.markdown import render_markdown
-from allnav.render.text import render_text
+from allnav.navigate import load_knowledge, navigate
+from allnav.render.formats import RENDERERS
 
 
 class AssessFormat(StrEnum):
+    """``--format`` choices: the renderer registry's names (a test keeps them equal)."""
+
     text = "text"
     json = "json"
     markdown = "markdown"
@@ -31,13 +29,6 @@ def assess_command(
 ) -> None:
     """Every option for this patient with its verdict, reasons, missing facts and sources."""
     facts, warnings, when = read_patient(patient, as_of)
-    pathway = load_pathway()
-    # The same call as population screening (allnav screen), so the two always agree.
-    result, care = assess_patient(facts, warnings, when, pathway)
-    if output is AssessFormat.json:
-        typer.echo(json.dumps(assessment_to_dict(result, pathway, care), indent=2,
-                              ensure_ascii=False))
-    elif output is AssessFormat.markdown:
-        typer.echo(render_markdown(result, pathway, care))
-    else:
-        render_text(result, pathway, Console(), care)
+    knowledge = load_knowledge()
+    # The same call as the JSON API, the pages, the CDS service and population screening.
+    RENDERERS[output](navigate(knowledge, facts, when, warnings), knowledge, sys.stdout)

@@ -10,9 +10,7 @@ import typer
 
 from allnav.cli._app import app
 from allnav.cli.inputs import read_patient
-from allnav.engine import assess
-from allnav.odds import load_odds_config, odds_report
-from allnav.pathway import load_pathway
+from allnav.navigate import load_knowledge, navigate
 from allnav.problems import InputError, Problem
 from allnav.render.icon_array import icon_array_svg, svg_filename
 from allnav.render.odds_json import odds_to_dict
@@ -33,9 +31,7 @@ def odds_command(
 ) -> None:
     """Published numbers for each suitable or possible option, in words and icon arrays."""
     facts, warnings, when = read_patient(patient, as_of)
-    pathway = load_pathway()
-    assessment = assess(pathway, facts, when, warnings)
-    report = odds_report(pathway, load_odds_config(pathway.evidence), assessment)
+    report = navigate(load_knowledge(), facts, when, warnings).odds
     if svg is not None:
         arrays = [s.array for s in report.context if s.array is not None]
         arrays += [s.array for o in report.options for s in (*o.benefits, *o.harms)

@@ -8,8 +8,10 @@ from typing import Any
 from allnav.assessment import Assessment, OptionResult, outcome_word
 from allnav.care import CareAssessment
 from allnav.care.report import care_to_dict
+from allnav.navigate import Knowledge, Navigation
 from allnav.pathway import Pathway
 from allnav.render import DISCLAIMER
+from allnav.render.odds_json import odds_to_dict
 
 FORMAT = "allnav.assessment/1"
 
@@ -103,4 +105,14 @@ def assessment_to_dict(a: Assessment, pathway: Pathway,
     }
     if care is not None:
         out["care"] = care_to_dict(care, pathway.evidence)
+    return out
+
+
+def navigation_to_dict(nav: Navigation, knowledge: Knowledge) -> dict[str, Any]:
+    """The one JSON document of a patient's result (docs/assessment-json.md): the
+    assessment, its ``care`` alerts and its ``odds`` (the ``allnav.odds/1`` document).
+    ``allnav assess --format json``, ``POST /api/assess`` and the clinician page's export
+    all answer this, so they cannot drift apart."""
+    out = assessment_to_dict(nav.assessment, knowledge.pathway, nav.care)
+    out["odds"] = odds_to_dict(nav.odds)
     return out

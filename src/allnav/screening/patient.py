@@ -28,12 +28,11 @@ from typing import Any
 
 import orjson
 
-from allnav.care import CareRules, load_care_rules
 from allnav.facts import FIELDS, Facts
 from allnav.interop.fastjson import loads
 from allnav.interop.fhir import facts_from_ndjson_lines
-from allnav.interop.patient import PatientResult, assess_patient
-from allnav.pathway import Pathway, load_pathway
+from allnav.interop.patient import assess_patient
+from allnav.navigate import Knowledge, Navigation, load_knowledge
 from allnav.problems import InputError
 from allnav.trials.match import match_trials
 from allnav.trials.model import Study
@@ -96,9 +95,9 @@ def _texts(res: dict[str, Any]) -> str:
     return " ".join(p for p in parts if isinstance(p, str))
 
 
-def assessment_row(patient: str, result: PatientResult) -> dict[str, Any]:
+def assessment_row(patient: str, result: Navigation) -> dict[str, Any]:
     """The patient's line of ``assessments.ndjson``."""
-    a, care = result
+    a, care = result.assessment, result.care
     return {
         "patient": patient,
         "as_of": a.as_of.isoformat(),
@@ -109,9 +108,9 @@ def assessment_row(patient: str, result: PatientResult) -> dict[str, Any]:
     }
 
 
-def _worklist(result: PatientResult, facts: Facts, goals_record: bool,
+def _worklist(result: Navigation, facts: Facts, goals_record: bool,
               studies: Sequence[Study]) -> list[list[str]]:
-    a, care = result
+    a, care = result.assessment, result.care
     out: list[list[str]] = []
     for o in a.options:
         if o.urgent:
@@ -137,9 +136,9 @@ def _worklist(result: PatientResult, facts: Facts, goals_record: bool,
 
 
 @functools.cache
-def _knowledge() -> tuple[Pathway, CareRules]:
+def _knowledge() -> Knowledge:
     # Once per process: the loaders' own caches resolve file paths on every call (0.4 ms).
-    return load_pathway(), load_care_rules()
+    return load_knowledge()
 
 
 def _may_hold_diagnosis(line: bytes) -> bool:
@@ -170,7 +169,7 @@ def screen_patient(patient: str, lines: Iterable[str | bytes], ctx: ScreenContex
                              "problems": sorted({p.type for p in e.problems})})
     if any(p.type == "fhir_no_all_diagnosis" for p in warnings):
         return orjson.dumps({"patient": patient, "kind": "other-disease"})
-    result = assess_patient(facts, warnings, ctx.as_of, *_knowledge())
+    result = assess_patient(facts, warnings, ctx.as_of, _knowledge())
     worklist = _worklist(result, facts, has_goals_of_care_record(ordered), ctx.studies)
     return orjson.dumps({"patient": patient, "kind": "all",
                          "row": assessment_row(patient, result), "worklist": worklist})

@@ -14,12 +14,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from allnav.engine import assess
 from allnav.facts import FIELDS, TOP_LEVEL_KEYS, FieldSpec
 from allnav.facts_reader import read_facts
+from allnav.navigate import navigate
 from allnav.nesting import deeper_than, too_deep_message
 from allnav.problems import InputError, Problem
-from allnav.render.json_report import assessment_to_dict
+from allnav.render.json_report import navigation_to_dict
 from allnav.web import offload, openapi
 from allnav.web.deps import state
 from allnav.web.http import BadRequest, ProblemList, problems_response, read_json
@@ -118,7 +118,7 @@ def without_input(problem: Problem, data: object) -> Problem:
     "/api/assess",
     summary="Assess a patient's facts",
     responses={
-        200: openapi.json_response("The assessment (docs/assessment-json.md)",
+        200: openapi.json_response("The assessment with care and odds (docs/assessment-json.md)",
                                    {"type": "object"}),
         400: openapi.json_response("The body is not a JSON object", _PROBLEMS),
         413: openapi.json_response("The body is too large", _PROBLEMS),
@@ -140,8 +140,9 @@ async def assess_facts(request: Request) -> Response:
         facts, warnings = read_facts(data, default_as_of=today)
     except InputError as e:
         return problems_response([without_input(p, data) for p in e.problems], 422)
-    result = await offload.pages(assess, st.pathway, facts, facts.as_of or today, warnings)
-    return JSONResponse(await offload.pages(assessment_to_dict, result, st.pathway))
+    # The same document as `allnav assess --format json` (both call navigate()).
+    nav = await offload.pages(navigate, st.knowledge, facts, facts.as_of or today, warnings)
+    return JSONResponse(await offload.pages(navigation_to_dict, nav, st.knowledge))
 
 
 @router.get("/healthz", summary="Health", tags=["Operations"],

@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import allnav
-from allnav.pathway import load_pathway
+from allnav.navigate import load_knowledge
 from allnav.problems import Problem
 from allnav.web import api, openapi
 from allnav.web.cds import hooks as cds_hooks
@@ -118,7 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.allnav = AppState(settings, load_pathway(settings.pathway_path),
+    app.state.allnav = AppState(settings, load_knowledge(settings.pathway_path),
                                 JwtVerifier(settings), PdfQueue(settings.pdf_workers,
                                                                 settings.pdf_queue))
     app.include_router(cds_hooks.router)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from allnav.navigate import Knowledge
 from allnav.pathway import Pathway
 from allnav.web.jwt_auth import JwtVerifier
 from allnav.web.pdf import PdfQueue
@@ -17,9 +18,13 @@ class AppState:
     """Built once by ``create_app`` and kept on ``app.state.allnav``."""
 
     settings: Settings
-    pathway: Pathway
+    knowledge: Knowledge
     verifier: JwtVerifier
     pdf: PdfQueue
+
+    @property
+    def pathway(self) -> Pathway:
+        return self.knowledge.pathway
 
 
 def state(request: Request) -> AppState:

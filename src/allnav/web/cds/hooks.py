@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import JSONResponse, Response
 
-from allnav.engine import assess
 from allnav.interop.fhir import facts_from_resources
+from allnav.navigate import navigate
 from allnav.problems import InputError, Problem
 from allnav.web import offload, openapi
 from allnav.web.cds.cards import assessment_cards
@@ -144,9 +144,9 @@ async def call_service(service_id: str, request: Request,
                                                 req.fhirServer)
         except InputError as e:
             raise BadRequest(e.problems, 422) from None
-        assessment = await offload.cds(assess, st.pathway, facts, as_of, problems)
+        nav = await offload.cds(navigate, st.knowledge, facts, as_of, problems)
         cards = await offload.cds(lambda: assessment_cards(
-            assessment, st.pathway, base_url=public_base(request, st.settings),
+            nav.assessment, st.pathway, base_url=public_base(request, st.settings),
             patient_id=req.context.patientId, user_id=req.context.userId,
             encounter_id=req.context.encounterId, data_notes=data.notes,
         ))

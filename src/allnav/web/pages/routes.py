@@ -33,7 +33,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from allnav.care import load_care_rules
 from allnav.care.model import LEVEL_WORDS
 from allnav.care.report import (
     LEVEL_LABELS,
@@ -47,12 +46,11 @@ from allnav.facts import FIELDS, Facts
 from allnav.facts_reader import parse_text, read_facts
 from allnav.glossary import Glossary, load_glossary
 from allnav.interop.fhir import read_fhir_input
-from allnav.odds import load_odds_config
+from allnav.navigate import Knowledge
 from allnav.pathway import CATEGORIES, Pathway
 from allnav.problems import InputError, Problem
 from allnav.render import DISCLAIMER
-from allnav.render.json_report import assessment_to_dict, jsonable
-from allnav.render.odds_json import option_odds_to_dict
+from allnav.render.json_report import jsonable, navigation_to_dict
 from allnav.topics import Topics, load_topics
 from allnav.web import offload, openapi
 from allnav.web.deps import state
@@ -177,21 +175,21 @@ ENV.globals["DISTANCES"] = DISTANCES  # issue 13: the trials section's distance 
 
 
 @dataclass(frozen=True)
-class Knowledge:
+class PageTexts:
     """What the pages read besides the pathway, loaded once per app."""
 
     topics: Topics
     glossary: Glossary
 
     @staticmethod
-    def for_pathway(pathway: Pathway) -> Knowledge:
+    def for_pathway(pathway: Pathway) -> PageTexts:
         topics = load_topics(pathway.evidence)
-        return Knowledge(topics, load_glossary(None, tuple(v.id for v in topics.values)))
+        return PageTexts(topics, load_glossary(None, tuple(v.id for v in topics.values)))
 
 
 def _common(request: Request) -> dict[str, Any]:
     st = state(request)
-    k = Knowledge.for_pathway(st.pathway)
+    k = PageTexts.for_pathway(st.pathway)
     return {"pathway": st.pathway, "topics": k.topics, "today": st.settings.today(),
             "urgent": (), "examples": examples(), "glossary": k.glossary, "seen_terms": set()}
 
@@ -333,9 +331,8 @@ def _values(form: Mapping[str, Sequence[str]], topics: Topics) -> dict[str, str]
 
 def report_for(request: Request, facts: Facts, warnings: Sequence[Problem] = ()) -> Report:
     st = state(request)
-    return build_report(st.pathway, load_odds_config(st.pathway.evidence), load_care_rules(),
-                        Knowledge.for_pathway(st.pathway).topics, facts, st.settings.today(),
-                        warnings)
+    return build_report(st.knowledge, PageTexts.for_pathway(st.pathway).topics, facts,
+                        st.settings.today(), warnings)
 
 
 def _example(name: str, today: dt.date) -> tuple[Facts, tuple[Problem, ...], Example]:
@@ -372,7 +369,7 @@ def _results(request: Request, facts: Facts, warnings: Sequence[Problem], carry:
              example: Example | None = None, form: Mapping[str, Sequence[str]] | None = None
              ) -> Response:
     report = report_for(request, facts, warnings)
-    k = Knowledge.for_pathway(state(request).pathway)
+    k = PageTexts.for_pathway(state(request).pathway)
     return render(request, "results.html", title="Your options", report=report,
                   glance=build_glance(report, k.topics, k.glossary, ("goals", "unsure") in carry),
                   carry=carry, urgent=report.urgent, example=example,
@@ -468,7 +465,7 @@ async def summary(request: Request) -> Response:
     if answers.facts is None:
         raise StarletteHTTPException(400)
     report = await offload.pages(report_for, request, answers.facts, answers.result.warnings)
-    k = Knowledge.for_pathway(state(request).pathway)
+    k = PageTexts.for_pathway(state(request).pathway)
     topics = k.topics
     return await offload.pages(partial(
         render, request, "summary.html", title="Summary for your care team", report=report,
@@ -507,7 +504,7 @@ async def topic_list(request: Request) -> Response:
 
 @router.get("/topics/{topic_id}", response_class=HTMLResponse)
 async def topic_page(request: Request, topic_id: str) -> Response:
-    topic = Knowledge.for_pathway(state(request).pathway).topics.topic(topic_id)
+    topic = PageTexts.for_pathway(state(request).pathway).topics.topic(topic_id)
     if topic is None:
         raise StarletteHTTPException(404)
     return render(request, "topic.html", title=topic.title, topic=topic)
@@ -516,13 +513,13 @@ async def topic_page(request: Request, topic_id: str) -> Response:
 @router.get("/when-to-call", response_class=HTMLResponse)
 async def when_to_call(request: Request) -> Response:
     return render(request, "when_to_call.html", title="When to call your care team right away",
-                  call=load_care_rules().call_right_away, hospice=False)
+                  call=state(request).knowledge.care.call_right_away, hospice=False)
 
 
 @router.get("/when-to-call/hospice", response_class=HTMLResponse)
 async def when_to_call_hospice(request: Request) -> Response:
     return render(request, "when_to_call.html", title="When to call your hospice team right away",
-                  call=load_care_rules().call_right_away, hospice=True)
+                  call=state(request).knowledge.care.call_right_away, hospice=True)
 
 
 @router.get("/about", response_class=HTMLResponse)
@@ -567,11 +564,10 @@ async def example_clinician(request: Request, name: str) -> Response:
     return await offload.pages(_clinician, request, facts, warnings, facts_to_pairs(facts), ex)
 
 
-def export_dict(report: Report, pathway: Pathway) -> dict[str, Any]:
-    """The assessment JSON (docs/assessment-json.md) with the care result and the numbers."""
-    out = assessment_to_dict(report.assessment, pathway, report.care)
-    out["odds"] = [option_odds_to_dict(o.odds) for o in report.options if o.odds is not None]
-    return out
+def export_dict(report: Report, knowledge: Knowledge) -> dict[str, Any]:
+    """The assessment JSON (docs/assessment-json.md) with the care result and the numbers:
+    the same document as ``/api/assess`` and ``allnav assess --format json``."""
+    return navigation_to_dict(report.navigation, knowledge)
 
 
 export_router = APIRouter(route_class=PageRoute, tags=["Web pages"])
@@ -597,7 +593,7 @@ async def clinician_export(request: Request) -> Response:
         return JSONResponse({"problems": [p.as_dict() for p in answers.result.problems]},
                             status_code=422)
     report = await offload.pages(report_for, request, answers.facts, answers.result.warnings)
-    body = json.dumps(jsonable(export_dict(report, state(request).pathway)), indent=2,
+    body = json.dumps(jsonable(export_dict(report, state(request).knowledge)), indent=2,
                       ensure_ascii=False)
     name = f"all-navigator-{report.assessment.as_of.isoformat()}.json"
     return Response(body, media_type="application/json",

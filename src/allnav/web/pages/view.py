@@ -1,8 +1,8 @@
 """What the pages show for one patient, built once per request from the core's results.
 
-:func:`build_report` runs the engine, the care triage and the odds selection, then
-groups the options the way people think about the choice. Nothing here decides
-anything: it only arranges what the core returned.
+:func:`build_report` calls :func:`allnav.navigate.navigate` (the engine, the care triage and
+the odds selection, as every entry point does), then groups the options the way people think
+about the choice. Nothing here decides anything: it only arranges what the core returned.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from allnav.assessment import Assessment, OptionResult
-from allnav.care import CareAssessment, CareRules, assess_care
-from allnav.engine import assess
+from allnav.care import CareAssessment
 from allnav.evidence import EvidenceItem
 from allnav.facts import FIELDS, Facts
-from allnav.odds import OddsConfig, OptionOdds, odds_for_patient
-from allnav.pathway import Option, Pathway
+from allnav.navigate import Knowledge, Navigation, navigate
+from allnav.odds import OptionOdds
+from allnav.pathway import Option
 from allnav.problems import Problem
 from allnav.topics import Topics
 from allnav.web.pages.forms import FORM_FIELDS
@@ -83,8 +83,7 @@ class Urgent:
 
 @dataclass(frozen=True)
 class Report:
-    assessment: Assessment
-    care: CareAssessment
+    navigation: Navigation
     options: tuple[OptionView, ...]
     groups: tuple[Group, ...]
     urgent: tuple[Urgent, ...]
@@ -93,6 +92,14 @@ class Report:
     #: The missing facts that would change an option, as the form asks them.
     find_out: tuple[str, ...]
     sources: tuple[EvidenceItem, ...]
+
+    @property
+    def assessment(self) -> Assessment:
+        return self.navigation.assessment
+
+    @property
+    def care(self) -> CareAssessment:
+        return self.navigation.care
 
     @property
     def facts(self) -> Facts:
@@ -139,11 +146,13 @@ def urgent_items(a: Assessment, care: CareAssessment) -> tuple[Urgent, ...]:
     return tuple(out)
 
 
-def build_report(pathway: Pathway, odds: OddsConfig, care_rules: CareRules, topics: Topics,
-                 facts: Facts, as_of: dt.date, warnings: Sequence[Problem] = ()) -> Report:
-    a = assess(pathway, facts, facts.as_of or as_of, warnings)
-    care = assess_care(care_rules, facts, a.as_of)
-    by_id = {o.option_id: o for o in odds_for_patient(pathway, odds, a)}
+def build_report(knowledge: Knowledge, topics: Topics, facts: Facts, as_of: dt.date,
+                 warnings: Sequence[Problem] = ()) -> Report:
+    """The pages' view of :func:`~allnav.navigate.navigate` for ``facts`` (their own
+    ``as_of``, else ``as_of``): options grouped as patients read them, with their numbers."""
+    nav = navigate(knowledge, facts, facts.as_of or as_of, warnings)
+    a, care, pathway = nav.assessment, nav.care, knowledge.pathway
+    by_id = {o.option_id: o for o in nav.odds.options}
     views = tuple(OptionView(r, pathway.option(r.id), topics.option_words.get(r.id, r.plain_title),
                              by_id.get(r.id), _changes(r)) for r in a.options)
     groups = []
@@ -159,6 +168,6 @@ def build_report(pathway: Pathway, odds: OddsConfig, care_rules: CareRules, topi
             ids += v.result.evidence
             if v.odds is not None:
                 ids += [s.source.evidence_id for s in (*v.odds.benefits, *v.odds.harms)]
-    return Report(a, care, views, tuple(groups), urgent_items(a, care),
+    return Report(nav, views, tuple(groups), urgent_items(a, care),
                   (*topics.questions, *(f"Can you find out: {q}" for q in find_out)), find_out,
                   tuple(pathway.evidence[e] for e in dict.fromkeys(ids)))
